@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kipsec internal interfaces. Ownership of the pieces:
+ *   main.c     module init/exit, per-netns state
+ *   netlink.c  the generic netlink family (uapi/linux/kipsec.h)
+ *   sad.c      SA database: lifetime, hash tables, lookups
+ *   spd.c      policy database: selectors, ordered lookup
+ *   algs.c     IANA transform ids -> crypto API, key setup
+ *   replay.c   anti-replay window
+ *   flow.c     packet -> flow key (shared by both directions)
+ *   esp.c      ESP encapsulation / decapsulation on the crypto API
+ *   output.c   outbound netfilter hooks
+ *   input.c    inbound netfilter hooks, re-injection, inbound policy check
+ */
+#ifndef _KIPSEC_H
+#define _KIPSEC_H
+
+#include <linux/types.h>
+#include <linux/in6.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/rculist.h>
+#include <linux/refcount.h>
+#include <linux/skbuff.h>
+#include <linux/spinlock.h>
+#include <net/net_namespace.h>
+#include <net/netlink.h>
+
+#include "../uapi/linux/kipsec.h"
+#include "compat.h"
+
+union kipsec_addr {
+	__be32 a4;
+	struct in6_addr a6;
+};
+
+/* Per-CPU counters, indexed by enum kipsec_stats_attr. */
+struct kipsec_counters {
+	u64 c[__KIPSEC_STATS_A_MAX];
+};
+
+static inline void kipsec_count(struct kipsec_counters __percpu *ctr,
+				enum kipsec_stats_attr idx)
+{
+	this_cpu_inc(ctr->c[idx]);
+}
+
+static inline void kipsec_count_add(struct kipsec_counters __percpu *ctr,
+				    enum kipsec_stats_attr idx, u64 n)
+{
+	this_cpu_add(ctr->c[idx], n);
+}
+
+/* Sum of all CPUs' counters into out (which is zeroed first). */
+void kipsec_counters_sum(struct kipsec_counters __percpu *ctr,
+			 struct kipsec_counters *out);
+
+/* ---------------------------------------------------------------- SA */
+
+struct kipsec_replay {
+	spinlock_t lock;
+	u32 window;		/* packets, 0 = off */
+	u64 top;		/* highest sequence number accepted */
+	unsigned long *bitmap;	/* window bits, bit (seq % window_bits) */
+	u32 bits;		/* bitmap size, power of two >= window */
+};
+
+struct kipsec_alg;
+
+/* Parsed, validated SA attributes as handed from netlink.c to sad.c. */
+struct kipsec_sa_cfg {
+	u32 spi;
+	u8 proto;
+	u8 mode;
+	u16 family;			/* AF_INET / AF_INET6 of SRC/DST */
+	union kipsec_addr saddr, daddr;
+	u32 reqid;
+	u32 flags;
+	u32 replay_window;
+	u16 enc_alg, integ_alg;		/* 0 = absent */
+	u16 enc_key_bits;		/* 0 = derive from key length */
+	const u8 *enc_key;
+	unsigned int enc_key_len;
+	const u8 *integ_key;
+	unsigned int integ_key_len;
+	u64 seq_out;
+};
+
+struct kipsec_sa {
+	struct hlist_node by_spi;	/* kipsec_net.sa_by_spi, key (dst, spi, proto) */
+	struct hlist_node by_dst;	/* kipsec_net.sa_by_dst, key (dst, src, proto) */
+	struct rcu_head rcu;
+	refcount_t ref;
+	struct net *net;		/* not counted: the SA dies before its netns */
+	bool dead;			/* unlinked; no new packets may use it */
+
+	u32 spi;
+	u8 proto;
+	u8 mode;
+	u16 family;
+	union kipsec_addr saddr, daddr;
+	u32 reqid;
+	u32 flags;
+	u64 generation;			/* higher = added later; newest wins outbound */
+
+	/* crypto, set up by kipsec_sa_crypto_init() */
+	const struct kipsec_alg *alg;
+	struct crypto_aead *aead;
+	u16 enc_alg, integ_alg;
+	u16 enc_key_bits;
+	u8 icv_len;
+	u8 iv_len;
+	u8 block_size;			/* ESP padding alignment, >= 4 */
+
+	atomic64_t seq_out;		/* last sequence number sent */
+	struct kipsec_replay replay;
+
+	struct kipsec_counters __percpu *stats;
+};
+
+/* Take / drop a reference; the last put frees the SA after an RCU grace period. */
+static inline void kipsec_sa_hold(struct kipsec_sa *sa)
+{
+	refcount_inc(&sa->ref);
+}
+
+void kipsec_sa_put(struct kipsec_sa *sa);
+
+/*
+ * Inbound lookup by (dst, spi, proto). RCU read side; returns the SA with a
+ * reference taken, or NULL.
+ */
+struct kipsec_sa *kipsec_sad_lookup_in(struct net *net, u16 family,
+				       const union kipsec_addr *daddr,
+				       u32 spi, u8 proto);
+
+struct kipsec_tmpl;
+struct kipsec_flow;
+
+/*
+ * Outbound: the newest live SA satisfying the template for this flow, with a
+ * reference taken, or NULL. RCU read side.
+ */
+struct kipsec_sa *kipsec_sad_lookup_out(struct net *net,
+					const struct kipsec_tmpl *tmpl,
+					const struct kipsec_flow *fl);
+
+/* Does this SA satisfy this template (for the given flow)? */
+bool kipsec_tmpl_match_sa(const struct kipsec_tmpl *tmpl,
+			  const struct kipsec_sa *sa,
+			  const struct kipsec_flow *fl);
+
+/* Control plane (netlink.c -> sad.c), called with kipsec_net.lock held. */
+int kipsec_sad_add(struct net *net, const struct kipsec_sa_cfg *cfg,
+		   bool replace, struct netlink_ext_ack *extack);
+struct kipsec_sa *kipsec_sad_find(struct net *net, u16 family,
+				  const union kipsec_addr *daddr,
+				  u32 spi, u8 proto);
+void kipsec_sad_unlink(struct net *net, struct kipsec_sa *sa);
+void kipsec_sad_flush(struct net *net, u8 proto);	/* proto 0 = all */
+
+/* Wait until every SA ever created has been freed (module exit). */
+void kipsec_sad_wait_empty(void);
+
+/* crypto for one SA (algs.c) */
+int kipsec_sa_crypto_init(struct kipsec_sa *sa, const struct kipsec_sa_cfg *cfg,
+			  struct netlink_ext_ack *extack);
+void kipsec_sa_crypto_destroy(struct kipsec_sa *sa);
+
+/* anti-replay (replay.c). Check before the ICV, advance only after it. */
+int kipsec_replay_init(struct kipsec_replay *rp, u32 window);
+void kipsec_replay_destroy(struct kipsec_replay *rp);
+bool kipsec_replay_check(struct kipsec_replay *rp, u64 seq);
+bool kipsec_replay_advance(struct kipsec_replay *rp, u64 seq);
+
+/* ------------------------------------------------------------ policy */
+
+struct kipsec_sel {
+	u16 family;			/* 0 = both */
+	union kipsec_addr saddr, daddr;
+	u8 splen, dplen;
+	u8 proto;			/* 0 = any */
+	u16 sport_min, sport_max;
+	u16 dport_min, dport_max;
+};
+
+struct kipsec_tmpl {
+	u8 proto;
+	u8 mode;
+	bool optional;
+	u16 family;			/* of saddr/daddr, tunnel mode only */
+	union kipsec_addr saddr, daddr;
+	u32 reqid;
+	u32 spi;			/* 0 = any */
+};
+
+struct kipsec_policy {
+	struct list_head list;		/* kipsec_net.policies[dir], by priority */
+	struct rcu_head rcu;
+	u32 id;
+	u8 dir;
+	u8 action;
+	u32 priority;
+	struct kipsec_sel sel;
+	u8 ntmpl;
+	struct kipsec_tmpl tmpl[KIPSEC_TMPLS_MAX];
+	struct kipsec_counters __percpu *stats;
+};
+
+/* What the SPD matches on, extracted from a packet by flow.c. */
+struct kipsec_flow {
+	u16 family;
+	union kipsec_addr saddr, daddr;
+	u8 proto;
+	u16 sport, dport;		/* host order; ICMP: type, code */
+};
+
+/*
+ * First policy (lowest priority value) of direction dir matching the flow.
+ * RCU read side; the policy stays valid until rcu_read_unlock().
+ */
+struct kipsec_policy *kipsec_spd_lookup(struct net *net, u8 dir,
+					const struct kipsec_flow *fl);
+bool kipsec_sel_match(const struct kipsec_sel *sel, const struct kipsec_flow *fl);
+
+/* Control plane, with kipsec_net.lock held. */
+int kipsec_spd_insert(struct net *net, struct kipsec_policy *pol, bool replace,
+		      struct netlink_ext_ack *extack);
+void kipsec_spd_remove(struct net *net, struct kipsec_policy *pol);
+void kipsec_spd_flush(struct net *net, int dir);	/* -1 = all */
+
+/* flow.c: fill fl from the IP header at skb_network_header(). */
+int kipsec_flow_from_skb(const struct sk_buff *skb, struct kipsec_flow *fl);
+
+/* ---------------------------------------------------------- per netns */
+
+#define KIPSEC_SA_HASH_BITS	10
+
+struct kipsec_net {
+	struct mutex lock;		/* serializes control-plane changes */
+	struct hlist_head sa_by_spi[1 << KIPSEC_SA_HASH_BITS];
+	struct hlist_head sa_by_dst[1 << KIPSEC_SA_HASH_BITS];
+	unsigned int sa_count;
+	u64 sa_generation;
+	struct list_head policies[3];	/* per enum kipsec_dir */
+	unsigned int policy_count[3];	/* read locklessly by the datapath */
+	u32 next_policy_id;
+	struct kipsec_counters __percpu *stats;
+	bool hooks_registered;
+};
+
+struct kipsec_net *kipsec_pernet(struct net *net);
+
+/* Count a drop against the namespace and, if given, the SA. */
+static inline void kipsec_drop_count(struct net *net, struct kipsec_sa *sa,
+				     enum kipsec_stats_attr reason)
+{
+	kipsec_count(kipsec_pernet(net)->stats, reason);
+	if (sa)
+		kipsec_count(sa->stats, reason);
+}
+
+/* netlink.c */
+int kipsec_netlink_init(void);
+void kipsec_netlink_exit(void);
+
+/* output.c / input.c: per-netns netfilter hooks */
+int kipsec_hooks_register(struct net *net);
+void kipsec_hooks_unregister(struct net *net);
+int kipsec_datapath_init(void);		/* module-wide setup (per-CPU state, caches) */
+void kipsec_datapath_exit(void);
+
+#endif /* _KIPSEC_H */
