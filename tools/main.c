@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kipsec: command line for the kipsec kernel module, `ip xfrm` syntax.
+ * Global options, then an object (state, policy, stats), then its command.
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static void usage_main(FILE *f)
+{
+	fputs("Usage: kipsec [OPTIONS] OBJECT COMMAND [ARGS]\n"
+	      "OBJECT := state | policy | stats | help\n"
+	      "OPTIONS:\n"
+	      "  -j, --json     print a JSON array of objects (keys: see tools/README.md)\n"
+	      "  -p, --pretty   indent the JSON\n"
+	      "  -s, --stats    every counter, also the zero ones\n"
+	      "  -h, --help     this text; `kipsec state help`, `kipsec policy help`\n"
+	      "  -V, --version\n"
+	      "Exit status: 0 success, 1 bad command line (nothing sent),\n"
+	      "             2 kernel refused the request or kipsec.ko is not loaded.\n", f);
+}
+
+void usage_state(void)
+{
+	fputs("Usage: kipsec state { add | update } ID [mode transport|tunnel] [reqid N]\n"
+	      "                         [replay-window N] [flag esn] [flag insecure]\n"
+	      "                         [replay-oseq N] ALGO...\n"
+	      "       kipsec state { del | get } [src ADDR] dst ADDR [proto esp|ah] spi SPI\n"
+	      "       kipsec state list [ID filters] [-s]\n"
+	      "       kipsec state flush [proto esp|ah]\n"
+	      "ID   := src ADDR dst ADDR [proto esp|ah] spi SPI     (proto defaults to esp)\n"
+	      "ALGO := aead NAME KEY ICV_BITS | enc NAME KEY | auth NAME KEY\n"
+	      "      | auth-trunc NAME KEY TRUNC_BITS\n"
+	      "  aead: rfc4106(gcm(aes)) (ICV 64, 96, 128), rfc4543(gcm(aes)) 128,\n"
+	      "        rfc7539esp(chacha20,poly1305) 128; the key includes the 4-byte salt\n"
+	      "  enc:  cbc(aes) | aes, ecb(cipher_null) | cipher_null (key \"\"),\n"
+	      "        rfc3686(ctr(aes)) | ctr, cbc(des3_ede) | des3_ede | 3des, cbc(des)\n"
+	      "  auth: hmac(sha1) | sha1 (96), hmac(sha256) | sha256 (128),\n"
+	      "        hmac(sha384) | sha384 (192), hmac(sha512) | sha512 (256),\n"
+	      "        hmac(md5) | md5 (96), xcbc(aes) (96), cmac(aes) (96)\n"
+	      "KEY  := 0xHEX, or a string taken as raw bytes (as ip xfrm)\n"
+	      "update changes an SA in place: its ID plus replay-window or replay-oseq\n"
+	      "(mode, reqid and flags may be repeated; keys and algorithms cannot change).\n", stdout);
+}
+
+void usage_policy(void)
+{
+	fputs("Usage: kipsec policy add SELECTOR dir in|out|fwd [priority N]\n"
+	      "                         [action allow|block] [TMPL]...\n"
+	      "       kipsec policy { del | get } { id N | dir in|out|fwd SELECTOR [priority N] }\n"
+	      "       kipsec policy list [dir in|out|fwd] [-s]\n"
+	      "       kipsec policy flush [dir in|out|fwd]\n"
+	      "SELECTOR := [src PREFIX] [dst PREFIX] [UPSPEC]     (dir may come anywhere)\n"
+	      "UPSPEC   := proto tcp|udp|sctp|udplite [sport N[-M]] [dport N[-M]]\n"
+	      "          | proto icmp|ipv6-icmp [type N] [code N] | proto NAME|NUMBER\n"
+	      "TMPL     := tmpl [src ADDR dst ADDR] [proto esp|ah] [mode transport|tunnel]\n"
+	      "                 [reqid N] [spi N] [level required|use]\n"
+	      "Action: tmpl given = protect (several tmpl = bundle, applied in order);\n"
+	      "        allow without tmpl = bypass; block = discard.\n", stdout);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_opts o = { 0 };
+	const char *obj;
+	int c;
+
+	opterr = 0;
+	/* "+": options end at the object, as with ip. */
+	while ((c = getopt_long(argc, argv, "+jpshV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o.json = true;
+			break;
+		case 'p':
+			o.pretty = true;
+			break;
+		case 's':
+			o.stats = true;
+			break;
+		case 'h':
+			usage_main(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("kipsec %s (netlink family kipsec, version 1)\n", KIPSEC_CLI_VERSION);
+			return EXIT_OK;
+		default:
+			fprintf(stderr, "kipsec: unknown option '%s': see kipsec --help\n",
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage_main(stderr);
+		return EXIT_USAGE;
+	}
+	obj = argv[optind];
+	argc -= optind + 1;
+	argv += optind + 1;
+	if (!strcmp(obj, "state") || !strcmp(obj, "sa"))
+		return state_main(argc, argv, &o);
+	if (!strcmp(obj, "policy") || !strcmp(obj, "pol"))
+		return policy_main(argc, argv, &o);
+	if (!strcmp(obj, "stats"))
+		return stats_main(argc, argv, &o);
+	if (!strcmp(obj, "help")) {
+		if (argc > 0 && !strcmp(argv[0], "state"))
+			usage_state();
+		else if (argc > 0 && !strcmp(argv[0], "policy"))
+			usage_policy();
+		else
+			usage_main(stdout);
+		return EXIT_OK;
+	}
+	fprintf(stderr, "kipsec: unknown object '%s': use state, policy or stats\n", obj);
+	return EXIT_USAGE;
+}
