@@ -18,6 +18,7 @@
 #include <linux/types.h>
 #include <linux/in6.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rculist.h>
@@ -91,6 +92,7 @@ struct kipsec_sa {
 	struct hlist_node by_spi;	/* kipsec_net.sa_by_spi, key (dst, spi, proto) */
 	struct hlist_node by_dst;	/* kipsec_net.sa_by_dst, key (dst, src, proto) */
 	struct rcu_head rcu;
+	struct llist_node free_node;	/* sad.c: queued for freeing in process context */
 	refcount_t ref;
 	struct net *net;		/* not counted: the SA dies before its netns */
 	bool dead;			/* unlinked; no new packets may use it */
@@ -159,6 +161,8 @@ struct kipsec_sa *kipsec_sad_find(struct net *net, u16 family,
 				  u32 spi, u8 proto);
 void kipsec_sad_unlink(struct net *net, struct kipsec_sa *sa);
 void kipsec_sad_flush(struct net *net, u8 proto);	/* proto 0 = all */
+/* SA_UPDATE: resize the replay window of a live SA, keeping what it has seen. */
+int kipsec_sa_set_replay_window(struct kipsec_sa *sa, u32 window);
 
 /* Wait until every SA ever created has been freed (module exit). */
 void kipsec_sad_wait_empty(void);
@@ -242,6 +246,7 @@ struct kipsec_net {
 	struct hlist_head sa_by_spi[1 << KIPSEC_SA_HASH_BITS];
 	struct hlist_head sa_by_dst[1 << KIPSEC_SA_HASH_BITS];
 	unsigned int sa_count;
+	atomic_t sa_alive;		/* SAs not yet freed; netns exit waits for 0 */
 	u64 sa_generation;
 	struct list_head policies[3];	/* per enum kipsec_dir */
 	unsigned int policy_count[3];	/* read locklessly by the datapath */

@@ -17,7 +17,10 @@
  *   family.
  * - Validation is strict: unknown attributes, wrong lengths and out-of-range
  *   values are refused with -EINVAL and an extended ack message (and the
- *   offending attribute) that says what to fix.
+ *   offending attribute) that says what to fix. Exception: an integer outside
+ *   the range of its attribute policy, or a binary attribute longer than its
+ *   maximum, is refused by the netlink core with -ERANGE; the ack then points
+ *   at the attribute and carries the allowed range (NLMSGERR_ATTR_POLICY).
  * - All commands that change state need CAP_NET_ADMIN in the network
  *   namespace of the socket (GENL_ADMIN_PERM); without it: -EPERM. GET, dump
  *   and STATS need it too, because they reveal traffic selectors and
