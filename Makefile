@@ -30,13 +30,13 @@ keyd:
 	@if [ -f keyd/Makefile ]; then $(MAKE) -C keyd; fi
 
 check:
-	./selftests/check.sh
+	@./selftests/check.sh
 
 demo:
-	./selftests/demo.sh
+	@./selftests/demo.sh
 
 bench:
-	./bench/run.sh
+	@./bench/run.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
