@@ -147,7 +147,9 @@ kt_cleanup() {
 	for p in "${KT_PIDS[@]}"; do
 		wait "$p" 2>/dev/null
 	done
-	for ns in "${KT_NETNS[@]}"; do
+	# ns_new usually runs in a $(...) subshell, so KT_NETNS misses those
+	# names: delete by this test's prefix as well.
+	for ns in "${KT_NETNS[@]}" $(ip netns list 2>/dev/null | awk -v p="$KT_ID-" 'index($1, p) == 1 {print $1}'); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kipsec datapath internals shared by algs.c, esp.c, output.c and input.c
+ * (the control plane only needs kipsec.h).
+ */
+#ifndef _KIPSEC_DATAPATH_H
+#define _KIPSEC_DATAPATH_H
+
+#include <linux/bits.h>
+#include <linux/netfilter.h>
+#include <crypto/aead.h>
+
+#include "kipsec.h"
+
+#define KIPSEC_MAX_IV_LEN	16
+#define KIPSEC_ESP_HLEN		8	/* SPI + sequence number */
+
+/* One ESP encryption transform (algs.c table); sa->alg points here. */
+struct kipsec_alg {
+	u16 id;			/* IKEv2 transform type 1 id */
+	const char *name;	/* AEAD (combined) or cipher for authenc */
+	bool combined;		/* AEAD: no integrity transform allowed */
+	u64 key_lens;		/* bit n set: n-byte cipher key allowed */
+	u8 salt_len;		/* bytes after the cipher key (RFC 4106 salt) */
+	u8 icv_len;		/* combined mode only */
+	bool seq_iv;		/* IV = sequence number (unique per key: counter modes) */
+};
+
+#define KIPSEC_KEYLEN(a, b, c)	(BIT_ULL(a) | BIT_ULL(b) | BIT_ULL(c))
+
+/*
+ * Per-packet crypto state, allocated in one piece with the AEAD request,
+ * the IV and the scatterlist. "complete" finishes the packet, synchronously
+ * or from the crypto completion (then with BH disabled); it owns skb, the SA
+ * reference and the context (kipsec_esp_ctx_free()).
+ */
+struct kipsec_esp_ctx {
+	struct sk_buff *skb;
+	struct kipsec_sa *sa;
+	void (*complete)(struct kipsec_esp_ctx *ctx, int err);
+	struct aead_request *req;
+	struct scatterlist *sg;
+	u8 *iv;
+	unsigned int esp_off;	/* ESP header, from skb->data */
+	unsigned int nh_off;	/* input: the next-header byte that names ESP */
+	unsigned int len;	/* output: inner bytes; input: ciphertext bytes */
+	u64 seq;
+	u8 family;		/* input: of the outer header */
+};
+
+struct kipsec_esp_ctx *kipsec_esp_ctx_alloc(struct kipsec_sa *sa, int nfrags);
+void kipsec_esp_ctx_free(struct kipsec_esp_ctx *ctx);
+
+/* Bytes of padding so that plen + pad + 2 is aligned for this SA. */
+static inline unsigned int kipsec_esp_padlen(const struct kipsec_sa *sa,
+					     unsigned int plen)
+{
+	return ALIGN(plen + 2, sa->block_size) - (plen + 2);
+}
+
+/*
+ * Write the RFC 4303 trailer (pad 1, 2, 3..., pad length, next header) at p.
+ */
+void kipsec_esp_write_trailer(u8 *p, unsigned int padlen, u8 nexthdr);
+
+/*
+ * Run the AEAD over the ESP packet at ctx->esp_off: header and IV are the
+ * associated data, then len bytes of payload (encrypt: plaintext, the ICV
+ * is written after it; decrypt: ciphertext + ICV). ctx->complete runs
+ * exactly once, possibly before this returns.
+ */
+void kipsec_esp_encrypt(struct kipsec_esp_ctx *ctx, unsigned int len);
+void kipsec_esp_decrypt(struct kipsec_esp_ctx *ctx, unsigned int len);
+
+/* A packet went through the SA: count it on the SA and the namespace. */
+void kipsec_count_ok(struct kipsec_sa *sa, unsigned int bytes);
+
+/* Per-CPU record of which SAs decapsulated the packet being re-injected. */
+int kipsec_rx_push(struct sk_buff *skb, struct kipsec_sa *sa);
+void kipsec_rx_pop(void);
+
+/* Per-netns IPv6 reassembly before LOCAL_IN (input.c). */
+int kipsec_defrag6_enable(struct net *net);
+void kipsec_defrag6_disable(struct net *net);
+
+/* Hook functions (output.c, input.c). */
+unsigned int kipsec_out_hook(void *priv, struct sk_buff *skb,
+			     const struct nf_hook_state *state);
+unsigned int kipsec_in_hook(void *priv, struct sk_buff *skb,
+			    const struct nf_hook_state *state);
+unsigned int kipsec_fwd_hook(void *priv, struct sk_buff *skb,
+			     const struct nf_hook_state *state);
+
+#endif /* _KIPSEC_DATAPATH_H */
