@@ -1,49 +1,94 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kipsec-keyd: the IKEv2 daemon. So far it loads and checks its
- * configuration; the IKE state machine (ikev2.c), the UDP/event loop
- * (libevent) and the kernel interface (kernel.c, libnl-genl-3 against
- * uapi/linux/kipsec.h) come next.
+ * kipsec-keyd: the IKEv2 daemon. Loads the configuration, opens the kipsec
+ * generic netlink family, the IKE sockets and the control socket, and runs
+ * the libevent loop until SIGINT/SIGTERM. With --ctl it is instead the
+ * client of a running daemon's control socket.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
 
 #include "config.h"
+#include "ctl.h"
+#include "ikev2_exch.h"
+#include "ikev2_sa.h"
+#include "kernel.h"
+#include "log.h"
+#include "net.h"
 
 #define DEFAULT_CONFIG	"/etc/kipsec/kipsec-keyd.conf"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: kipsec-keyd [-c FILE] [--check-config]\n"
-		"  -c, --config FILE   configuration file (default " DEFAULT_CONFIG ")\n"
-		"  -n, --check-config  load and validate the configuration, print the\n"
-		"                      connections, exit 0 if valid, 1 if not\n"
-		"  -h, --help          this text\n");
+		"usage: kipsec-keyd [-c FILE] [-s SOCKET] [--syslog] [--log-level LEVEL]\n"
+		"       kipsec-keyd -c FILE --check-config\n"
+		"       kipsec-keyd [-s SOCKET] --ctl up NAME | down NAME | sas\n"
+		"  -c, --config FILE      configuration file (default " DEFAULT_CONFIG ")\n"
+		"  -n, --check-config     load and validate the configuration, print the\n"
+		"                         connections, exit 0 if valid, 1 if not\n"
+		"  -s, --socket PATH      control socket (default " CTL_DEFAULT_PATH ")\n"
+		"  -l, --log-level LEVEL  error | warning | info | debug (overrides the file)\n"
+		"      --syslog           log to syslog instead of stderr\n"
+		"      --ctl CMD...       send CMD to the running daemon, print its answer\n"
+		"  -h, --help             this text\n");
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct event_base *base = arg;
+
+	(void)what;
+	log_info("signal %d: deleting all SAs and exiting", (int)sig);
+	ikev2_shutdown();
+	event_base_loopexit(base, NULL);
 }
 
 int main(int argc, char **argv)
 {
+	enum { OPT_SYSLOG = 256, OPT_CTL };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 'n' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "syslog", no_argument, NULL, OPT_SYSLOG },
+		{ "ctl", no_argument, NULL, OPT_CTL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = DEFAULT_CONFIG;
-	bool check = false;
+	const char *path = DEFAULT_CONFIG, *sock = CTL_DEFAULT_PATH, *level_opt = NULL;
+	bool check = false, to_syslog = false, ctl = false;
+	struct event_base *base;
+	struct event *sigint, *sigterm;
 	struct keyd_conf conf;
 	char err[512];
-	int opt;
+	int opt, level, rc = 1;
 
-	while ((opt = getopt_long(argc, argv, "c:nh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+c:ns:l:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;
 			break;
 		case 'n':
 			check = true;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 'l':
+			level_opt = optarg;
+			break;
+		case OPT_SYSLOG:
+			to_syslog = true;
+			break;
+		case OPT_CTL:
+			ctl = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -52,6 +97,13 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (ctl) {
+		if (optind == argc) {
+			usage(stderr);
+			return 2;
+		}
+		return ctl_client(sock, argc - optind, argv + optind);
 	}
 	if (optind != argc) {
 		usage(stderr);
@@ -66,8 +118,52 @@ int main(int argc, char **argv)
 		config_free(&conf);
 		return 0;
 	}
+	level = log_level_parse(level_opt ? level_opt : conf.log_level);
+	if (level < 0) {
+		fprintf(stderr, "kipsec-keyd: unknown log level \"%s\"\n", level_opt ? level_opt : conf.log_level);
+		config_free(&conf);
+		return 2;
+	}
+	log_init(level, to_syslog);
+	/* a peer that goes away must not kill us through a write on a closed control socket */
+	signal(SIGPIPE, SIG_IGN);
+
+	base = event_base_new();
+	if (!base) {
+		log_err("cannot create the event loop");
+		config_free(&conf);
+		return 1;
+	}
+	sigint = evsignal_new(base, SIGINT, on_signal, base);
+	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+	if (!sigint || !sigterm || evsignal_add(sigint, NULL) || evsignal_add(sigterm, NULL))
+		goto out;
+	if (kernel_open())
+		goto out;
+	ikev2_setup(&conf);
+	ike_sa_init(base, ikev2_timeout);
+	if (net_open(base, conf.port, ikev2_recv, NULL))
+		goto out_kernel;
+	if (ctl_open(base, sock))
+		goto out_net;
+	log_info("started: %zu connection%s, control socket %s", conf.nconns, conf.nconns == 1 ? "" : "s",
+		 sock);
+	ikev2_autostart();
+	event_base_dispatch(base);
+	rc = 0;
+	ctl_close();
+out_net:
+	ikev2_shutdown();
+	net_close();
+out_kernel:
+	ike_sa_free_all();
+	kernel_close();
+out:
+	if (sigint)
+		event_free(sigint);
+	if (sigterm)
+		event_free(sigterm);
+	event_base_free(base);
 	config_free(&conf);
-	fprintf(stderr, "kipsec-keyd: configuration valid; the IKE daemon itself is not implemented yet "
-		"(use --check-config)\n");
-	return 1;
+	return rc;
 }
