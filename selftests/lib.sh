@@ -49,8 +49,10 @@ kt_hold_timestamps() {
 	if [ -f $f ] && kill -0 "$(cat $f)" 2>/dev/null; then
 		return 0
 	fi
-	setsid ping -q -n -i 100 127.0.0.1 >/dev/null 2>&1 </dev/null &
-	echo $! >$f
+	# From a subshell, so it is not our child: a plain `wait` must not
+	# wait for it.
+	(setsid ping -q -n -i 100 127.0.0.1 >/dev/null 2>&1 </dev/null &
+	 echo $! >$f)
 }
 kt_hold_timestamps
 
@@ -551,16 +553,18 @@ assoc_add() {
 # A sized ping may lose its first packet to path-MTU discovery: with
 # KT_PING_MIN set, that many replies suffice.
 assoc_ping_all() {
-	local list=$1 cnt=$2 k need r1 r2 desc
+	local list=$1 cnt=$2 k need r1 r2 desc pids=()
 	shift 2
 	need=${KT_PING_MIN:-$cnt}
 	for k in $list; do
 		ip netns exec "$NS_A" ping -q -n -c "$cnt" -i 0.1 -w 10 -I "${ASSOC_PA[k]}" \
 			"$@" "${ASSOC_PB[k]}" >"$KT_TMP/ping.$k.ab" 2>&1 &
+		pids+=($!)
 		ip netns exec "$NS_B" ping -q -n -c "$cnt" -i 0.1 -w 10 -I "${ASSOC_PB[k]}" \
 			"$@" "${ASSOC_PA[k]}" >"$KT_TMP/ping.$k.ba" 2>&1 &
+		pids+=($!)
 	done
-	wait
+	wait "${pids[@]}"
 	for k in $list; do
 		ping_rx "$KT_TMP/ping.$k.ab"; r1=$RX
 		ping_rx "$KT_TMP/ping.$k.ba"; r2=$RX
