@@ -11,6 +11,10 @@
  *   esp.c      ESP encapsulation / decapsulation on the crypto API
  *   output.c   outbound netfilter hooks
  *   input.c    inbound netfilter hooks, re-injection, inbound policy check
+ *   ah.c       AH (RFC 4302)
+ *   encap.c    ESP in UDP (RFC 3948)
+ *   lifetime.c SA limits and EXPIRE events
+ *   acquire.c  ACQUIRE events and packets held for an SA
  */
 #ifndef _KIPSEC_H
 #define _KIPSEC_H
@@ -25,6 +29,7 @@
 #include <linux/refcount.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
+#include <linux/time64.h>
 #include <net/net_namespace.h>
 #include <net/netlink.h>
 
@@ -69,6 +74,14 @@ struct kipsec_replay {
 
 struct kipsec_alg;
 
+/* SA limits (uapi enum kipsec_lft_attr), 0 = none. Seconds for the times. */
+struct kipsec_lifetime {
+	u64 soft_bytes, hard_bytes;
+	u64 soft_packets, hard_packets;
+	u64 soft_add_secs, hard_add_secs;
+	u64 soft_use_secs, hard_use_secs;
+};
+
 /* Parsed, validated SA attributes as handed from netlink.c to sad.c. */
 struct kipsec_sa_cfg {
 	u32 spi;
@@ -86,6 +99,13 @@ struct kipsec_sa_cfg {
 	const u8 *integ_key;
 	unsigned int integ_key_len;
 	u64 seq_out;
+	u64 seq_in;			/* KIPSEC_SA_A_SEQ_IN on ADD */
+	u8 encap_type;			/* enum kipsec_encap */
+	u16 encap_sport, encap_dport;	/* host order */
+	bool has_encap_oa;
+	union kipsec_addr encap_oa;
+	bool has_lifetime;
+	struct kipsec_lifetime lft;
 };
 
 struct kipsec_sa {
@@ -117,6 +137,18 @@ struct kipsec_sa {
 
 	atomic64_t seq_out;		/* last sequence number sent */
 	struct kipsec_replay replay;
+
+	/* NAT traversal (RFC 3948) */
+	u8 encap_type;			/* enum kipsec_encap */
+	__be16 encap_sport, encap_dport;
+	bool has_encap_oa;
+	union kipsec_addr encap_oa;
+
+	/* lifetimes (lifetime.c) */
+	struct kipsec_lifetime lft;
+	time64_t add_time;		/* ktime_get_boottime_seconds() at ADD */
+	atomic64_t use_time;		/* same clock, first packet; 0 = unused */
+	unsigned long state;		/* KIPSEC_SA_S_* bits, set_bit() */
 
 	struct kipsec_counters __percpu *stats;
 };
@@ -189,6 +221,8 @@ struct kipsec_sel {
 	u16 dport_min, dport_max;
 };
 
+struct kipsec_acq_queue;
+
 struct kipsec_tmpl {
 	u8 proto;
 	u8 mode;
@@ -210,6 +244,7 @@ struct kipsec_policy {
 	u8 ntmpl;
 	struct kipsec_tmpl tmpl[KIPSEC_TMPLS_MAX];
 	struct kipsec_counters __percpu *stats;
+	struct kipsec_acq_queue *acq;	/* acquire.c: held packets, ACQUIRE rate limit */
 };
 
 /* What the SPD matches on, extracted from a packet by flow.c. */

@@ -40,6 +40,14 @@
  *   -ENOPROTOOPT  algorithm id unknown to kipsec.
  *   -ENOSYS       a known algorithm that the running kernel cannot provide.
  *   -ENOMEM       out of memory; nothing was changed.
+ *
+ * Bundles: a protect policy with several templates applies them in order
+ * outbound (the first template is the innermost transform, as with
+ * `ip xfrm` and setkey: "esp ... ah ..." = ESP, then AH outside it) and
+ * requires all of them inbound (except OPTIONAL ones), outermost first.
+ *
+ * AH (PROTO 51): INTEG_ALG and INTEG_KEY, no ENC_*; ICV over the immutable
+ * and predictable fields of the outer IP header (RFC 4302 3.3.3).
  */
 #ifndef _UAPI_LINUX_KIPSEC_H
 #define _UAPI_LINUX_KIPSEC_H
@@ -180,6 +188,44 @@ enum kipsec_integ_alg {
 #define KIPSEC_SA_F_ALLOW_INSECURE	(1U << 1) /* permit DES / ESP without integrity */
 #define KIPSEC_SA_F_ALL			(KIPSEC_SA_F_ESN | KIPSEC_SA_F_ALLOW_INSECURE)
 
+/*
+ * KIPSEC_SA_A_FLAGS_STATE bits (replies only). An SA that hit a hard limit
+ * (or, without ESN, sent sequence number 2^32-1) is removed right after the
+ * hard EXPIRE event, so HARD is seen only in that event.
+ */
+#define KIPSEC_SA_S_SOFT_EXPIRED	(1U << 0) /* soft limit reached, EXPIRE sent */
+#define KIPSEC_SA_S_HARD_EXPIRED	(1U << 1)
+
+enum kipsec_encap {
+	KIPSEC_ENCAP_NONE = 0,
+	KIPSEC_ENCAP_UDP = 1,		/* ESP in UDP, RFC 3948 */
+};
+
+/*
+ * Lifetime attributes (nests KIPSEC_SA_A_LIFETIME and KIPSEC_SA_A_CURRENT),
+ * u64 each. Byte limits count the inner packet bytes, as
+ * KIPSEC_STATS_A_BYTES does; USE = since the first packet.
+ */
+enum kipsec_lft_attr {
+	KIPSEC_LFT_A_UNSPEC,
+	KIPSEC_LFT_A_PAD,
+	KIPSEC_LFT_A_SOFT_BYTES,
+	KIPSEC_LFT_A_HARD_BYTES,
+	KIPSEC_LFT_A_SOFT_PACKETS,
+	KIPSEC_LFT_A_HARD_PACKETS,
+	KIPSEC_LFT_A_SOFT_ADD_SECS,
+	KIPSEC_LFT_A_HARD_ADD_SECS,
+	KIPSEC_LFT_A_SOFT_USE_SECS,
+	KIPSEC_LFT_A_HARD_USE_SECS,
+	/* KIPSEC_SA_A_CURRENT only */
+	KIPSEC_LFT_A_BYTES,
+	KIPSEC_LFT_A_PACKETS,
+	KIPSEC_LFT_A_ADD_SECS,
+	KIPSEC_LFT_A_USE_SECS,
+	__KIPSEC_LFT_A_MAX,
+};
+#define KIPSEC_LFT_A_MAX (__KIPSEC_LFT_A_MAX - 1)
+
 #define KIPSEC_REPLAY_WINDOW_MAX	4096	/* packets */
 #define KIPSEC_REPLAY_WINDOW_DEFAULT	64
 
@@ -200,11 +246,52 @@ enum kipsec_sa_attr {
 	KIPSEC_SA_A_FLAGS,		/* u32, KIPSEC_SA_F_* */
 	KIPSEC_SA_A_STATS,		/* nest, enum kipsec_stats_attr (replies only) */
 	KIPSEC_SA_A_SEQ_OUT,		/* u64, last sequence number sent (replies; settable on ADD) */
-	KIPSEC_SA_A_SEQ_IN,		/* u64, highest sequence number accepted (replies) */
+	KIPSEC_SA_A_SEQ_IN,		/* u64, highest sequence number accepted (replies;
+					 * settable on ADD: a fresh SA then expects
+					 * numbers above it) */
 	KIPSEC_SA_A_ENC_KEY_BITS,	/* u16, cipher key length in bits (replies; on
 					 * requests optional, checked against ENC_KEY) */
 	KIPSEC_SA_A_ICV_LEN,		/* u8, ICV bytes on the wire (replies) */
 	KIPSEC_SA_A_PAD,
+	/*
+	 * NAT traversal (RFC 3948). ENCAP_TYPE UDP wraps ESP in UDP with the
+	 * SA's own ports (host order; both default to 4500). Inbound, UDP
+	 * datagrams to ENCAP_SPORT whose first four payload bytes are not zero
+	 * are ESP for kipsec; the rest (IKE behind its non-ESP marker) goes on
+	 * to the daemon's socket, and NAT keepalives (the single byte 0xFF) are
+	 * consumed. ENCAP_OA is the peer's original address as NAT-OA carried
+	 * it, for transport mode behind a NAT (checksums of the inner packet).
+	 * Only ESP can be encapsulated.
+	 */
+	KIPSEC_SA_A_ENCAP_TYPE,		/* u8, enum kipsec_encap; default NONE */
+	KIPSEC_SA_A_ENCAP_SPORT,	/* u16, host order: local port (outbound: UDP source) */
+	KIPSEC_SA_A_ENCAP_DPORT,	/* u16, host order: peer's port (outbound: UDP destination) */
+	KIPSEC_SA_A_ENCAP_OA,		/* binary 4 or 16, the peer's original address */
+	/*
+	 * Limits, nest of enum kipsec_lft_attr: settable on ADD and UPDATE,
+	 * returned in replies. Absent or 0 = no limit.
+	 */
+	KIPSEC_SA_A_LIFETIME,
+	/*
+	 * Current use, nest of enum kipsec_lft_attr (replies only): ADD_SECS
+	 * and USE_SECS say how long ago the SA was added and first used (USE_SECS
+	 * absent while unused); BYTES/PACKETS are the totals counted against
+	 * the limits.
+	 */
+	KIPSEC_SA_A_CURRENT,
+	/*
+	 * Replay window state (replies): bit i set = sequence number
+	 * (SEQ_IN - i) was accepted; as many bits as REPLAY_WINDOW rounded up
+	 * to 32, in u32 words, host order, word 0 holding bits 0..31.
+	 */
+	KIPSEC_SA_A_REPLAY_BITMAP,
+	KIPSEC_SA_A_FLAGS_STATE,	/* u32, KIPSEC_SA_S_* (replies) */
+	/*
+	 * UPDATE only: move the SA to new addresses (NAT port float, mobility),
+	 * keeping keys, counters and replay state. Same family as before.
+	 */
+	KIPSEC_SA_A_NEW_SRC,		/* binary 4 or 16 */
+	KIPSEC_SA_A_NEW_DST,		/* binary 4 or 16 */
 	__KIPSEC_SA_A_MAX,
 };
 #define KIPSEC_SA_A_MAX (__KIPSEC_SA_A_MAX - 1)
@@ -304,11 +391,22 @@ enum kipsec_stats_attr {
 	KIPSEC_STATS_A_DROP_ROUTE,	/* no route for the encapsulated / decapsulated packet */
 	KIPSEC_STATS_A_DROP_MTU,	/* too big, DF set: ICMP sent */
 	KIPSEC_STATS_A_DROP_PROTO,	/* next header / inner family not supported */
+	KIPSEC_STATS_A_DROP_ACQUIRE,	/* held for an SA that did not come in time, or queue full */
+	KIPSEC_STATS_A_DROP_EXPIRED,	/* SA past a hard limit (until it is removed) */
+	KIPSEC_STATS_A_ACQUIRES,	/* ACQUIRE events sent (namespace, policy) */
+	KIPSEC_STATS_A_QUEUED,		/* packets held waiting for an SA, sent later */
+	KIPSEC_STATS_A_NATT_KEEPALIVE,	/* NAT keepalives consumed */
+	KIPSEC_STATS_A_FRAG_OUT,	/* encapsulated packets sent as fragments */
+	KIPSEC_STATS_A_ICMP_TOO_BIG,	/* "too big" sent back (packet dropped: DROP_MTU) */
 	__KIPSEC_STATS_A_MAX,
 };
 #define KIPSEC_STATS_A_MAX (__KIPSEC_STATS_A_MAX - 1)
 
-/* ACQUIRE event details (nest KIPSEC_A_ACQUIRE). */
+/*
+ * ACQUIRE event details (nest KIPSEC_A_ACQUIRE). Sent at most once a second
+ * per policy while no SA is there; the packet that triggered it is held (a
+ * few per policy, for a few seconds) and sent once a matching SA is added.
+ */
 enum kipsec_acquire_attr {
 	KIPSEC_ACQ_A_UNSPEC,
 	KIPSEC_ACQ_A_SRC,		/* binary 4 or 16, the packet's source */
@@ -316,6 +414,7 @@ enum kipsec_acquire_attr {
 	KIPSEC_ACQ_A_PROTO,		/* u8, upper-layer protocol */
 	KIPSEC_ACQ_A_SPORT,		/* u16 */
 	KIPSEC_ACQ_A_DPORT,		/* u16 */
+	KIPSEC_ACQ_A_TMPL,		/* u8, index of the first template without SA */
 	__KIPSEC_ACQ_A_MAX,
 };
 #define KIPSEC_ACQ_A_MAX (__KIPSEC_ACQ_A_MAX - 1)
