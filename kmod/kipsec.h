@@ -196,6 +196,13 @@ void kipsec_sad_flush(struct net *net, u8 proto);	/* proto 0 = all */
 /* SA_UPDATE: resize the replay window of a live SA, keeping what it has seen. */
 int kipsec_sa_set_replay_window(struct kipsec_sa *sa, u32 window);
 
+/*
+ * lifetime.c: the SA reached a soft or hard limit (hard: sequence numbers
+ * exhausted too). Sends EXPIRE once per kind; hard also removes the SA.
+ * Safe from the packet path.
+ */
+void kipsec_sa_expire(struct kipsec_sa *sa, bool hard);
+
 /* Wait until every SA ever created has been freed (module exit). */
 void kipsec_sad_wait_empty(void);
 
