@@ -31,19 +31,25 @@ struct kipsec_mac {
 };
 
 /*
- * Adding an algorithm is one line here (3DES, AES-CTR, GMAC, MD5, XCBC and
- * CMAC come with issue 3). Ids missing from these tables get -ENOPROTOOPT.
+ * Adding an algorithm is one line here. Ids missing from these tables get
+ * -ENOPROTOOPT. Counter modes (CTR, GCM, GMAC, ChaCha) take the sequence
+ * number as IV: it never repeats under one key, which is all they need.
  */
 static const struct kipsec_alg kipsec_enc_algs[] = {
 	{ KIPSEC_ENC_AES_GCM_8, "rfc4106(gcm(aes))", true, KIPSEC_KEYLEN(16, 24, 32), 4, 8, true },
 	{ KIPSEC_ENC_AES_GCM_12, "rfc4106(gcm(aes))", true, KIPSEC_KEYLEN(16, 24, 32), 4, 12, true },
 	{ KIPSEC_ENC_AES_GCM_16, "rfc4106(gcm(aes))", true, KIPSEC_KEYLEN(16, 24, 32), 4, 16, true },
 	{ KIPSEC_ENC_CHACHA20_POLY1305, "rfc7539esp(chacha20,poly1305)", true, KIPSEC_KEYLEN(32, 32, 32), 4, 16, true },
+	{ KIPSEC_ENC_NULL_AES_GMAC, "rfc4543(gcm(aes))", true, KIPSEC_KEYLEN(16, 24, 32), 4, 16, true },
 	{ KIPSEC_ENC_AES_CBC, "cbc(aes)", false, KIPSEC_KEYLEN(16, 24, 32), 0, 0, false },
+	{ KIPSEC_ENC_AES_CTR, "rfc3686(ctr(aes))", false, KIPSEC_KEYLEN(16, 24, 32), 4, 0, true },
+	{ KIPSEC_ENC_3DES, "cbc(des3_ede)", false, KIPSEC_KEYLEN(24, 24, 24), 0, 0, false },
+	{ KIPSEC_ENC_DES, "cbc(des)", false, KIPSEC_KEYLEN(8, 8, 8), 0, 0, false },
 	{ KIPSEC_ENC_NULL, "ecb(cipher_null)", false, KIPSEC_KEYLEN(0, 0, 0), 0, 0, false },
 };
 
 static const struct kipsec_mac kipsec_integ_algs[] = {
+	{ KIPSEC_INTEG_HMAC_MD5_96, "hmac(md5)", 16, 12 },
 	{ KIPSEC_INTEG_HMAC_SHA1_96, "hmac(sha1)", 20, 12 },
 	{ KIPSEC_INTEG_HMAC_SHA2_256_128, "hmac(sha256)", 32, 16 },
 	{ KIPSEC_INTEG_HMAC_SHA2_384_192, "hmac(sha384)", 48, 24 },
@@ -123,10 +129,6 @@ static int kipsec_algs_check(const struct kipsec_sa_cfg *cfg,
 		NL_SET_ERR_MSG_MOD(extack, "only ESP is supported (AH is not implemented yet)");
 		return -ENOPROTOOPT;
 	}
-	if (cfg->flags & KIPSEC_SA_F_ESN) {
-		NL_SET_ERR_MSG_MOD(extack, "extended sequence numbers (ESN) are not supported yet");
-		return -ENOPROTOOPT;
-	}
 	if (!cfg->enc_alg) {
 		NL_SET_ERR_MSG_MOD(extack, "ESP needs an encryption algorithm (use NULL, id 11, for integrity only)");
 		return -EINVAL;
@@ -152,14 +154,15 @@ static int kipsec_algs_check(const struct kipsec_sa_cfg *cfg,
 			       enc->id, integ->id);
 		return -EINVAL;
 	}
+	if (enc->id == KIPSEC_ENC_DES && !(cfg->flags & KIPSEC_SA_F_ALLOW_INSECURE)) {
+		NL_SET_ERR_MSG_MOD(extack, "DES is broken (56-bit key): refused unless flag ALLOW_INSECURE");
+		return -EINVAL;
+	}
 	if (!enc->combined && !integ) {
-		if (enc->id == KIPSEC_ENC_NULL) {
-			NL_SET_ERR_MSG_MOD(extack, "NULL encryption needs an integrity algorithm");
-			return -EINVAL;
-		}
+		/* RFC 4303 3.2: confidentiality without integrity invites active attacks. */
 		if (!(cfg->flags & KIPSEC_SA_F_ALLOW_INSECURE)) {
-			KIPSEC_ERR_FMT(extack, "ESP without integrity needs flag ALLOW_INSECURE",
-				       "encryption %u needs integrity (or flag ALLOW_INSECURE)",
+			KIPSEC_ERR_FMT(extack, "ESP without integrity is refused unless flag ALLOW_INSECURE",
+				       "encryption %u needs an integrity algorithm (or flag ALLOW_INSECURE)",
 				       enc->id);
 			return -EINVAL;
 		}
@@ -212,10 +215,18 @@ int kipsec_sa_crypto_init(struct kipsec_sa *sa, const struct kipsec_sa_cfg *cfg,
 	if (err)
 		return err;
 
+	/*
+	 * With ESN the high 32 bits of the sequence number are authenticated
+	 * too: the combined modes take them in the associated data (esp.c
+	 * lays it out), authenc needs its ESN variant, which moves them
+	 * behind the payload as RFC 4303 2.2.1 wants.
+	 */
 	if (enc->combined)
 		n = snprintf(name, sizeof(name), "%s", enc->name);
 	else
-		n = snprintf(name, sizeof(name), "authenc(%s,%s)", integ->name, enc->name);
+		n = snprintf(name, sizeof(name), "%s(%s,%s)",
+			     cfg->flags & KIPSEC_SA_F_ESN ? "authencesn" : "authenc",
+			     integ->name, enc->name);
 	n = snprintf(full, sizeof(full), "%s", name);
 	if (force_async && n < (int)sizeof(name)) {
 		/*

@@ -44,8 +44,9 @@ struct kipsec_esp_ctx {
 	unsigned int esp_off;	/* ESP header, from skb->data */
 	unsigned int nh_off;	/* input: the next-header byte that names ESP */
 	unsigned int len;	/* output: inner bytes; input: ciphertext bytes */
-	u64 seq;
+	u64 seq;		/* full sequence number (ESN: all 64 bits) */
 	u8 family;		/* input: of the outer header */
+	__be32 esn_ad[3];	/* ESN: SPI, seq high, seq low (esp.c) */
 };
 
 struct kipsec_esp_ctx *kipsec_esp_ctx_alloc(struct kipsec_sa *sa, int nfrags);

@@ -8,6 +8,12 @@
  * data (assoclen = 8 + iv_len; rfc4106 and rfc7539esp take the trailing
  * 8 bytes of it as their explicit IV, authenc authenticates them as ESP
  * requires) and the payload through the next header byte as text.
+ *
+ * Extended sequence numbers (RFC 4304): the associated data becomes SPI,
+ * seq high, seq low, IV (the RFC 4106 / 7634 ESN layout). The high half is
+ * never sent, so the first scatterlist entry is a 12-byte copy in the
+ * context, followed by the packet from the IV on; authencesn moves the
+ * high half behind the payload itself (RFC 4303 2.2.1).
  */
 #include <linux/scatterlist.h>
 #include <linux/skbuff.h>
@@ -28,6 +34,8 @@ struct kipsec_esp_ctx *kipsec_esp_ctx_alloc(struct kipsec_sa *sa, int nfrags)
 	struct kipsec_esp_ctx *ctx;
 	u8 *base;
 
+	if (sa->flags & KIPSEC_SA_F_ESN)
+		nfrags++;	/* the separate SPI / seq high / seq low entry */
 	req_off = ALIGN(sizeof(*ctx), crypto_tfm_ctx_alignment());
 	size = req_off + sizeof(struct aead_request) + crypto_aead_reqsize(aead);
 	iv_off = ALIGN(size, crypto_aead_alignmask(aead) + 1);
@@ -97,9 +105,22 @@ static int kipsec_esp_setup(struct kipsec_esp_ctx *ctx, unsigned int len)
 	unsigned int assoclen = KIPSEC_ESP_HLEN + sa->iv_len;
 	int n;
 
-	n = skb_to_sgvec(ctx->skb, ctx->sg, ctx->esp_off, assoclen + len);
-	if (unlikely(n < 0))
-		return n;
+	if (sa->flags & KIPSEC_SA_F_ESN) {
+		ctx->esn_ad[0] = htonl(sa->spi);
+		ctx->esn_ad[1] = htonl(upper_32_bits(ctx->seq));
+		ctx->esn_ad[2] = htonl(lower_32_bits(ctx->seq));
+		sg_set_buf(ctx->sg, ctx->esn_ad, sizeof(ctx->esn_ad));
+		n = skb_to_sgvec(ctx->skb, ctx->sg + 1, ctx->esp_off + KIPSEC_ESP_HLEN,
+				 sa->iv_len + len);
+		if (unlikely(n < 0))
+			return n;
+		n++;
+		assoclen += sizeof(__be32);
+	} else {
+		n = skb_to_sgvec(ctx->skb, ctx->sg, ctx->esp_off, assoclen + len);
+		if (unlikely(n < 0))
+			return n;
+	}
 
 	aead_request_set_tfm(ctx->req, sa->aead);
 	aead_request_set_callback(ctx->req, CRYPTO_TFM_REQ_MAY_BACKLOG,

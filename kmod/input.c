@@ -462,6 +462,7 @@ static unsigned int kipsec_in_esp(struct net *net, struct sk_buff *skb, u8 pf,
 	union kipsec_addr daddr;
 	struct kipsec_sa *sa;
 	int nfrags;
+	u64 seq;
 
 	if (!pskb_may_pull(skb, esp_off + KIPSEC_ESP_HLEN)) {
 		if (!READ_ONCE(kn->sa_count))
@@ -500,7 +501,8 @@ static unsigned int kipsec_in_esp(struct net *net, struct sk_buff *skb, u8 pf,
 		goto drop;
 
 	/* Cheap rejection of replays before spending the crypto. */
-	if (!kipsec_replay_check(&sa->replay, ntohl(esph->seq_no))) {
+	seq = kipsec_replay_seq(sa, ntohl(esph->seq_no));
+	if (!kipsec_replay_check(&sa->replay, seq)) {
 		why = KIPSEC_STATS_A_DROP_REPLAY;
 		goto drop;
 	}
@@ -518,7 +520,7 @@ static unsigned int kipsec_in_esp(struct net *net, struct sk_buff *skb, u8 pf,
 
 	/* Pointers into the head may have moved. */
 	esph = (const struct ip_esp_hdr *)(skb->data + esp_off);
-	ctx->seq = ntohl(esph->seq_no);
+	ctx->seq = seq;
 	memcpy(ctx->iv, esph->enc_data, sa->iv_len);
 	ctx->skb = skb;
 	ctx->sa = sa;

@@ -216,6 +216,12 @@ int kipsec_replay_init(struct kipsec_replay *rp, u32 window);
 void kipsec_replay_destroy(struct kipsec_replay *rp);
 bool kipsec_replay_check(struct kipsec_replay *rp, u64 seq);
 bool kipsec_replay_advance(struct kipsec_replay *rp, u64 seq);
+/* Full inbound sequence number from the 32 bits on the wire (ESN: inferred). */
+u64 kipsec_replay_seq(struct kipsec_sa *sa, u32 seql);
+/* Next outbound sequence number, or -EOVERFLOW (counted by the caller). */
+int kipsec_seq_out_next(struct kipsec_sa *sa, u64 *seq);
+/* SEQ_IN on ADD: a fresh SA expects numbers above seq. */
+void kipsec_replay_set_top(struct kipsec_replay *rp, u64 seq);
 
 /* ------------------------------------------------------------ policy */
 

@@ -53,7 +53,7 @@ static const struct nla_policy kipsec_sa_policy[KIPSEC_SA_A_MAX + 1] = {
 	[KIPSEC_SA_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32, KIPSEC_SA_F_ALL),
 	[KIPSEC_SA_A_STATS]		= KIPSEC_NLA_REPLY_ONLY,
 	[KIPSEC_SA_A_SEQ_OUT]		= { .type = NLA_U64 },
-	[KIPSEC_SA_A_SEQ_IN]		= KIPSEC_NLA_REPLY_ONLY,
+	[KIPSEC_SA_A_SEQ_IN]		= { .type = NLA_U64 },	/* ADD only */
 	[KIPSEC_SA_A_ENC_KEY_BITS]	= { .type = NLA_U16 },
 	[KIPSEC_SA_A_ICV_LEN]		= KIPSEC_NLA_REPLY_ONLY,
 	[KIPSEC_SA_A_PAD]		= KIPSEC_NLA_REPLY_ONLY,
@@ -276,6 +276,7 @@ static int kipsec_sa_parse(struct nlattr **tb, const struct nlattr *nest,
 	cfg->replay_window = kipsec_get_u32(tb[KIPSEC_SA_A_REPLAY_WINDOW],
 						 KIPSEC_REPLAY_WINDOW_DEFAULT);
 	cfg->seq_out = kipsec_get_u64(tb[KIPSEC_SA_A_SEQ_OUT], 0);
+	cfg->seq_in = kipsec_get_u64(tb[KIPSEC_SA_A_SEQ_IN], 0);
 	cfg->enc_alg = kipsec_get_u16(tb[KIPSEC_SA_A_ENC_ALG], 0);
 	cfg->integ_alg = kipsec_get_u16(tb[KIPSEC_SA_A_INTEG_ALG], 0);
 	cfg->enc_key_bits = kipsec_get_u16(tb[KIPSEC_SA_A_ENC_KEY_BITS], 0);
@@ -422,6 +423,17 @@ static int kipsec_sa_update_check(struct kipsec_sa *sa, struct nlattr **tb,
 	if (tb[KIPSEC_SA_A_FLAGS] && nla_get_u32(tb[KIPSEC_SA_A_FLAGS]) != sa->flags) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_FLAGS],
 				    "FLAGS of an SA cannot change (only REPLAY_WINDOW and SEQ_OUT can)");
+		return -EINVAL;
+	}
+	if (tb[KIPSEC_SA_A_SEQ_IN]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_SEQ_IN],
+				    "SEQ_IN can be set on ADD only");
+		return -EINVAL;
+	}
+	if (tb[KIPSEC_SA_A_SEQ_OUT] && !(sa->flags & KIPSEC_SA_F_ESN) &&
+	    nla_get_u64(tb[KIPSEC_SA_A_SEQ_OUT]) > U32_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_SEQ_OUT],
+				    "SEQ_OUT above 2^32-1 needs flag ESN");
 		return -EINVAL;
 	}
 	return 0;

@@ -267,10 +267,7 @@ static int kipsec_out_one(struct net *net, struct kipsec_sa *sa,
 		df = 0;
 	}
 
-	seq = atomic64_inc_return(&sa->seq_out);
-	if (unlikely(!(sa->flags & KIPSEC_SA_F_ESN) && seq > U32_MAX)) {
-		/* RFC 4303 3.3.3: never cycle the counter; the SA must be rekeyed. */
-		atomic64_set(&sa->seq_out, U32_MAX);
+	if (unlikely(kipsec_seq_out_next(sa, &seq))) {
 		why = KIPSEC_STATS_A_DROP_SEQ_OVERFLOW;
 		goto drop;
 	}

@@ -155,6 +155,11 @@ static int kipsec_sa_cfg_check(const struct kipsec_sa_cfg *cfg,
 		NL_SET_ERR_MSG_MOD(extack, "unknown bits in SA FLAGS");
 		return -EINVAL;
 	}
+	/* 32-bit counters unless ESN: the high half would never be sent. */
+	if (!(cfg->flags & KIPSEC_SA_F_ESN) && (cfg->seq_out > U32_MAX || cfg->seq_in > U32_MAX)) {
+		NL_SET_ERR_MSG_MOD(extack, "SEQ_OUT/SEQ_IN above 2^32-1 need flag ESN");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -187,6 +192,7 @@ static struct kipsec_sa *kipsec_sa_create(struct net *net,
 	err = kipsec_replay_init(&sa->replay, cfg->replay_window);
 	if (err)
 		goto fail;
+	kipsec_replay_set_top(&sa->replay, cfg->seq_in);
 	sa->stats = alloc_percpu(struct kipsec_counters);
 	if (!sa->stats) {
 		err = -ENOMEM;

@@ -294,7 +294,7 @@ static struct nl_msg *sa_msg(uint8_t cmd, int flags, uint32_t spi, enum sa_fault
 	if (fault == SA_FLAGS_UNKNOWN)
 		must(nla_put_u32(msg, KIPSEC_SA_A_FLAGS, 1U << 7));
 	if (fault == SA_SEQ_IN)
-		must(nla_put_u64(msg, KIPSEC_SA_A_SEQ_IN, 5));
+		must(nla_put_u64(msg, KIPSEC_SA_A_SEQ_IN, 0x100000005ULL));	/* no ESN */
 	if (fault == SA_UNKNOWN_ATTR)
 		must(nla_put_u32(msg, 200, 1));
 	nla_nest_end(msg, nest);
@@ -504,7 +504,7 @@ static void test_sa_refusals(void)
 		{ SA_AH, EOPNOTSUPP, "SA_ADD: AH refused as not supported yet" },
 		{ SA_SPI_0, EINVAL, "SA_ADD: SPI 0 refused" },
 		{ SA_FLAGS_UNKNOWN, EINVAL, "SA_ADD: unknown FLAGS bit refused" },
-		{ SA_SEQ_IN, EINVAL, "SA_ADD: reply-only SEQ_IN refused" },
+		{ SA_SEQ_IN, EINVAL, "SA_ADD: SEQ_IN above 2^32-1 without ESN refused" },
 		{ SA_KEY_TOO_LONG, ERANGE, "SA_ADD: 65-byte ENC_KEY refused" },
 		{ SA_POLICY_NEST, EINVAL, "SA_ADD: policy nest in an SA command refused" },
 	};

@@ -27,7 +27,8 @@ void usage_state(void)
 {
 	fputs("Usage: kipsec state { add | update } ID [mode transport|tunnel] [reqid N]\n"
 	      "                         [replay-window N] [flag esn] [flag insecure]\n"
-	      "                         [replay-oseq N] ALGO...\n"
+	      "                         [replay-oseq N] [replay-oseq-hi N] [replay-seq N]\n"
+	      "                         [replay-seq-hi N] ALGO...\n"
 	      "       kipsec state { del | get } [src ADDR] dst ADDR [proto esp|ah] spi SPI\n"
 	      "       kipsec state list [ID filters] [-s]\n"
 	      "       kipsec state flush [proto esp|ah]\n"
@@ -43,7 +44,9 @@ void usage_state(void)
 	      "        hmac(md5) | md5 (96), xcbc(aes) (96), cmac(aes) (96)\n"
 	      "KEY  := 0xHEX, or a string taken as raw bytes (as ip xfrm)\n"
 	      "update changes an SA in place: its ID plus replay-window or replay-oseq\n"
-	      "(mode, reqid and flags may be repeated; keys and algorithms cannot change).\n", stdout);
+	      "(mode, reqid and flags may be repeated; keys and algorithms cannot change).\n"
+	      "replay-oseq / replay-seq: last number sent / highest received (add only);\n"
+	      "with flag esn the -hi forms give the upper 32 bits, as in ip xfrm.\n", stdout);
 }
 
 void usage_policy(void)

@@ -197,6 +197,17 @@ static int parse_sa_word(struct toks *t, struct sa_req *r, const char *k)
 		ONCE(r->has_seq_out, k);
 		return toks_value(t, k, "a number", &v) ? -1 : parse_u64(k, v, &r->seq_out);
 	}
+	if (!strcmp(k, "replay-seq") || !strcmp(k, "seq-in")) {
+		ONCE(r->has_seq_in, k);
+		return toks_value(t, k, "a number", &v) ? -1 : parse_u64(k, v, &r->seq_in);
+	}
+	if (!strcmp(k, "replay-oseq-hi") || !strcmp(k, "replay-seq-hi")) {
+		bool out = k[7] == 'o';
+
+		ONCE(*(out ? &r->has_oseq_hi : &r->has_seq_hi), k);
+		return toks_value(t, k, "a number", &v) ? -1 :
+		       parse_u32(k, v, out ? &r->oseq_hi : &r->seq_hi);
+	}
 	if (!strcmp(k, "flag"))
 		return parse_flags(t, r);
 	if (!strcmp(k, "aead") || !strcmp(k, "enc"))
@@ -208,9 +219,30 @@ static int parse_sa_word(struct toks *t, struct sa_req *r, const char *k)
 	return fail("unknown keyword '%s'", k);
 }
 
+/*
+ * ip xfrm gives 64-bit (ESN) sequence numbers as two 32-bit halves; kipsec
+ * takes one 64-bit value, so replay-oseq alone may also be given whole.
+ */
+static int join_seq(bool has_hi, uint32_t hi, bool *has, uint64_t *v, const char *lo)
+{
+	if (!has_hi)
+		return 0;
+	if (*has && *v > UINT32_MAX)
+		return fail("'%s' must fit in 32 bits when '%s-hi' is given", lo, lo);
+	*v |= (uint64_t)hi << 32;
+	*has = true;
+	return 0;
+}
+
 static int check_add(struct sa_req *r)
 {
 	bool add = r->op == STATE_ADD;
+
+	if (join_seq(r->has_oseq_hi, r->oseq_hi, &r->has_seq_out, &r->seq_out, "replay-oseq") ||
+	    join_seq(r->has_seq_hi, r->seq_hi, &r->has_seq_in, &r->seq_in, "replay-seq"))
+		return -1;
+	if (!add && r->has_seq_in)
+		return fail("replay-seq can be set on add only");
 
 	if (add && !r->has_src)
 		return fail("missing 'src ADDR'");
@@ -330,6 +362,8 @@ int state_build(struct nl_msg *msg, const struct sa_req *r)
 	if (r->has_flags && nla_put_u32(msg, KIPSEC_SA_A_FLAGS, r->flags))
 		return -1;
 	if (r->has_seq_out && nla_put_u64(msg, KIPSEC_SA_A_SEQ_OUT, r->seq_out))
+		return -1;
+	if (r->has_seq_in && nla_put_u64(msg, KIPSEC_SA_A_SEQ_IN, r->seq_in))
 		return -1;
 	if (r->enc_alg) {
 		if (nla_put_u16(msg, KIPSEC_SA_A_ENC_ALG, r->enc_alg) ||

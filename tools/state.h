@@ -21,6 +21,10 @@ struct sa_req {
 	uint32_t spi, reqid, replay_window, flags;
 	uint8_t proto, mode;
 	uint64_t seq_out;
+	/* ip xfrm's 32-bit halves: replay-oseq-hi, replay-seq, replay-seq-hi. */
+	bool has_oseq_hi, has_seq_in, has_seq_hi;
+	uint32_t oseq_hi, seq_hi;
+	uint64_t seq_in;
 	/* enc_alg/integ_alg 0 = not given (0 is no IANA id kipsec uses). */
 	uint16_t enc_alg, enc_key_bits, integ_alg;
 	bool aead;

@@ -173,6 +173,16 @@ static void add_forms(void)
 	ok(r.proto == KIPSEC_PROTO_AH && !r.enc_alg, "  fields");
 	ok(!parse("add src 10.0.0.1 dst 10.0.0.2 spi 1 replay-window 5000 aead gcm " K20 " 128"),
 	   "replay-window above 4096 is the kernel's to refuse");
+	ok(!parse("add src 10.0.0.1 dst 10.0.0.2 spi 1 flag esn replay-oseq 0xfffffff0 "
+		  "replay-oseq-hi 2 replay-seq 5 replay-seq-hi 1 aead gcm " K20 " 128"),
+	   "ESN sequence numbers in ip xfrm's 32-bit halves");
+	m = built(sa);
+	ok(m && nla_get_u64(sa[KIPSEC_SA_A_SEQ_OUT]) == 0x2fffffff0ULL &&
+	   nla_get_u64(sa[KIPSEC_SA_A_SEQ_IN]) == 0x100000005ULL, "  joined into SEQ_OUT/SEQ_IN");
+	nlmsg_free(m);
+	ok(!parse("add src 10.0.0.1 dst 10.0.0.2 spi 1 replay-seq-hi 3 aead gcm " K20 " 128"),
+	   "replay-seq-hi alone");
+	ok(r.has_seq_in && r.seq_in == 0x300000000ULL, "  low half 0");
 }
 
 static void add_refusals(void)
@@ -223,6 +233,9 @@ static void add_refusals(void)
 	       "mode 'beet' is not supported by kipsec: use transport or tunnel");
 	refuse("add src 10.0.0.1 dst 10.0.0.2 spi 1 encap espinudp 4500 4500 0.0.0.0",
 	       "'encap' is not supported by kipsec");
+	refuse("add src 10.0.0.1 dst 10.0.0.2 spi 1 replay-oseq 0x100000000 replay-oseq-hi 1 "
+	       "aead gcm " K20 " 128",
+	       "'replay-oseq' must fit in 32 bits when 'replay-oseq-hi' is given");
 	refuse("add src 10.0.0.1 dst 10.0.0.2 spi 1 colour blue", "unknown keyword 'colour'");
 	refuse("add src 10.0.0.1 dst 10.0.0.2 spi", "'spi' needs a number");
 	refuse("add src 10.0.0.1 dst 10.0.0.2 spi 0x1g", "invalid spi '0x1g': expected a number");
