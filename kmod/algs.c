@@ -51,6 +51,8 @@ static const struct kipsec_alg kipsec_enc_algs[] = {
 static const struct kipsec_mac kipsec_integ_algs[] = {
 	{ KIPSEC_INTEG_HMAC_MD5_96, "hmac(md5)", 16, 12 },
 	{ KIPSEC_INTEG_HMAC_SHA1_96, "hmac(sha1)", 20, 12 },
+	{ KIPSEC_INTEG_AES_XCBC_96, "xcbc(aes)", 16, 12 },
+	{ KIPSEC_INTEG_AES_CMAC_96, "cmac(aes)", 16, 12 },
 	{ KIPSEC_INTEG_HMAC_SHA2_256_128, "hmac(sha256)", 32, 16 },
 	{ KIPSEC_INTEG_HMAC_SHA2_384_192, "hmac(sha384)", 48, 24 },
 	{ KIPSEC_INTEG_HMAC_SHA2_512_256, "hmac(sha512)", 64, 32 },
@@ -155,15 +157,20 @@ static int kipsec_algs_check(const struct kipsec_sa_cfg *cfg,
 		return -EINVAL;
 	}
 	if (enc->id == KIPSEC_ENC_DES && !(cfg->flags & KIPSEC_SA_F_ALLOW_INSECURE)) {
-		NL_SET_ERR_MSG_MOD(extack, "DES is broken (56-bit key): refused unless flag ALLOW_INSECURE");
+		NL_SET_ERR_MSG_MOD(extack,
+				   "DES (56-bit key) is insecure: refused unless the SA has flag insecure (ALLOW_INSECURE)");
 		return -EINVAL;
 	}
 	if (!enc->combined && !integ) {
-		/* RFC 4303 3.2: confidentiality without integrity invites active attacks. */
+		/* RFC 4303 3.2: ESP must provide at least one of the two. */
+		if (enc->id == KIPSEC_ENC_NULL) {
+			NL_SET_ERR_MSG_MOD(extack, "NULL encryption needs an integrity algorithm");
+			return -EINVAL;
+		}
+		/* Confidentiality without integrity invites active attacks. */
 		if (!(cfg->flags & KIPSEC_SA_F_ALLOW_INSECURE)) {
-			KIPSEC_ERR_FMT(extack, "ESP without integrity is refused unless flag ALLOW_INSECURE",
-				       "encryption %u needs an integrity algorithm (or flag ALLOW_INSECURE)",
-				       enc->id);
+			NL_SET_ERR_MSG_MOD(extack,
+					   "ESP without integrity is insecure: refused unless the SA has flag insecure (ALLOW_INSECURE)");
 			return -EINVAL;
 		}
 		integ = &kipsec_integ_none;
