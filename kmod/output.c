@@ -181,6 +181,7 @@ static int kipsec_out_one(struct net *net, struct kipsec_sa *sa,
 	struct net_device *dev;
 	unsigned int inner_len = skb->len;
 	__be16 df = 0;
+	bool frag = false;
 	int nfrags, mtu;
 	bool inner4;
 	u8 proto, dsfield;
@@ -260,11 +261,13 @@ static int kipsec_out_one(struct net *net, struct kipsec_sa *sa,
 		 */
 		if ((inner4 || !kipsec_out_same_dst(sa, skb, inner4)) &&
 		    kipsec_out_too_big(skb, inner4, inner_mtu)) {
+			kipsec_drop_count(net, sa, KIPSEC_STATS_A_ICMP_TOO_BIG);
 			why = KIPSEC_STATS_A_DROP_MTU;
 			goto drop;
 		}
 		skb->ignore_df = 1;
 		df = 0;
+		frag = true;
 	}
 
 	if (unlikely(kipsec_seq_out_next(sa, &seq))) {
@@ -327,6 +330,8 @@ static int kipsec_out_one(struct net *net, struct kipsec_sa *sa,
 	ctx->seq = seq;
 	ctx->len = inner_len;
 	ctx->complete = kipsec_out_done;
+	if (frag)	/* dst_output() fragments it */
+		kipsec_drop_count(net, sa, KIPSEC_STATS_A_FRAG_OUT);
 	kipsec_esp_encrypt(ctx, plen + padlen + 2);
 	return 0;
 

@@ -36,6 +36,13 @@ static const struct {
 	{ KIPSEC_STATS_A_DROP_ROUTE, "route", "drop_route" },
 	{ KIPSEC_STATS_A_DROP_MTU, "mtu", "drop_mtu" },
 	{ KIPSEC_STATS_A_DROP_PROTO, "proto", "drop_proto" },
+	{ KIPSEC_STATS_A_DROP_ACQUIRE, "acquire", "drop_acquire" },
+	{ KIPSEC_STATS_A_DROP_EXPIRED, "expired", "drop_expired" },
+	{ KIPSEC_STATS_A_ACQUIRES, "acquires", "acquires" },
+	{ KIPSEC_STATS_A_QUEUED, "queued", "queued" },
+	{ KIPSEC_STATS_A_NATT_KEEPALIVE, "natt-keepalive", "natt_keepalive" },
+	{ KIPSEC_STATS_A_FRAG_OUT, "frag-out", "frag_out" },
+	{ KIPSEC_STATS_A_ICMP_TOO_BIG, "icmp-too-big", "icmp_too_big" },
 };
 
 static struct nla_policy sa_pol[KIPSEC_SA_A_MAX + 1] = {
