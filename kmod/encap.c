@@ -18,14 +18,16 @@
  *     inbound policy check: IKE is always let through (RFC 4301 5.1.2.1
  *     asks the same of an implementation's own IKE traffic);
  *   - anything else is ESP: the UDP header is cut out and the packet goes
- *     through the normal ESP input.
+ *     through the normal ESP input. Its UDP checksum is not checked: the
+ *     ICV covers every byte that matters.
  *
  * Transport mode through a NAT leaves the inner TCP/UDP checksum computed
  * over addresses the packet no longer carries. RFC 3948 3.1.2 offers a
  * choice; kipsec takes: with ENCAP_OA (the peer's original address), the
  * checksum is incrementally rewritten from that address to the received
  * source, so the stack still verifies it end to end; without it, the
- * checksum is recomputed (the ESP ICV already authenticated the bytes).
+ * checksum is recomputed (the ESP ICV already authenticated the bytes; an
+ * SA without integrity gets no such help).
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -429,6 +431,9 @@ void kipsec_encap_in_transport(const struct kipsec_sa *sa, struct sk_buff *skb,
 			inet_proto_csum_replace16(check, skb, sa->encap_oa.a6.s6_addr32,
 						  ipv6_hdr(skb)->saddr.s6_addr32, true);
 	} else {
+		/* Only bytes the ICV vouched for may get a fresh checksum. */
+		if (!sa->icv_len)
+			return;
 		len = skb->len - off;
 		*check = 0;
 		csum = skb_checksum(skb, off, len, 0);
