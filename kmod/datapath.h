@@ -8,6 +8,7 @@
 
 #include <linux/bits.h>
 #include <linux/netfilter.h>
+#include <linux/udp.h>
 #include <crypto/aead.h>
 
 #include "kipsec.h"
@@ -91,5 +92,18 @@ unsigned int kipsec_in_hook(void *priv, struct sk_buff *skb,
 			    const struct nf_hook_state *state);
 unsigned int kipsec_fwd_hook(void *priv, struct sk_buff *skb,
 			     const struct nf_hook_state *state);
+
+/* encap.c: ESP in UDP on the packet path (see there). */
+static inline unsigned int kipsec_encap_len(const struct kipsec_sa *sa)
+{
+	return sa->encap_type == KIPSEC_ENCAP_UDP ? sizeof(struct udphdr) : 0;
+}
+
+void kipsec_encap_out_build(const struct kipsec_sa *sa, struct sk_buff *skb,
+			    unsigned int udp_off, unsigned int proto_off);
+void kipsec_encap_out_done(const struct kipsec_sa *sa, struct sk_buff *skb);
+int kipsec_encap_in(struct net *net, struct sk_buff *skb, u8 pf);
+void kipsec_encap_in_transport(const struct kipsec_sa *sa, struct sk_buff *skb,
+			       u8 proto);
 
 #endif /* _KIPSEC_DATAPATH_H */

@@ -377,6 +377,8 @@ static void kipsec_in_done(struct kipsec_esp_ctx *ctx, int err)
 		} else {
 			ipv6_hdr(skb)->payload_len = htons(skb->len - sizeof(struct ipv6hdr));
 		}
+		/* Behind a NAT: inner checksums (encap.c, RFC 3948 3.1.2). */
+		kipsec_encap_in_transport(sa, skb, tr[1]);
 		inner4 = outer4;
 	} else {
 		why = KIPSEC_STATS_A_DROP_PROTO;
@@ -547,9 +549,14 @@ unsigned int kipsec_in_hook(void *priv, struct sk_buff *skb,
 			    const struct nf_hook_state *state)
 {
 	unsigned int esp_off, nh_off;
+	int verdict;
 
 	if (unlikely(skb_network_offset(skb) != 0))
 		return kipsec_in_policy(state->net, skb, KIPSEC_DIR_IN);
+	/* ESP in UDP (encap.c): IKE, keepalive, or now plain ESP (-1). */
+	verdict = kipsec_encap_in(state->net, skb, state->pf);
+	if (verdict >= 0)
+		return verdict;
 	if (kipsec_in_find_esp(skb, state->pf, &esp_off, &nh_off))
 		return kipsec_in_esp(state->net, skb, state->pf, esp_off, nh_off);
 	return kipsec_in_policy(state->net, skb, KIPSEC_DIR_IN);

@@ -288,6 +288,7 @@ int kipsec_flow_from_skb(const struct sk_buff *skb, struct kipsec_flow *fl);
 /* ---------------------------------------------------------- per netns */
 
 #define KIPSEC_SA_HASH_BITS	10
+#define KIPSEC_ENCAP_HASH_BITS	4
 
 struct kipsec_net {
 	struct mutex lock;		/* serializes control-plane changes */
@@ -301,6 +302,9 @@ struct kipsec_net {
 	u32 next_policy_id;
 	struct kipsec_counters __percpu *stats;
 	bool hooks_registered;
+	/* encap.c: (DST, ENCAP_DPORT) of the UDP-encapsulated SAs */
+	struct hlist_head encap_ports[1 << KIPSEC_ENCAP_HASH_BITS];
+	unsigned int encap_count;	/* entries; read locklessly by the datapath */
 };
 
 struct kipsec_net *kipsec_pernet(struct net *net);
@@ -313,6 +317,21 @@ static inline void kipsec_drop_count(struct net *net, struct kipsec_sa *sa,
 	if (sa)
 		kipsec_count(sa->stats, reason);
 }
+
+/*
+ * encap.c: ESP in UDP (RFC 3948). Control plane with kipsec_net.lock held:
+ * an SA is linked (its DST and ENCAP_DPORT become a port kipsec takes) when
+ * it enters the SAD and unlinked when it leaves; whoever changes the DST of
+ * a linked SA must unlink it before and link it after.
+ */
+void kipsec_encap_sa_init(struct kipsec_sa *sa, const struct kipsec_sa_cfg *cfg);
+int kipsec_encap_sa_link(struct net *net, struct kipsec_sa *sa);
+void kipsec_encap_sa_unlink(struct net *net, struct kipsec_sa *sa);
+int kipsec_encap_nl_parse(struct nlattr **tb, struct kipsec_sa_cfg *cfg,
+			  struct netlink_ext_ack *extack);
+int kipsec_encap_nl_update(struct net *net, struct kipsec_sa *sa,
+			   struct nlattr **tb, struct netlink_ext_ack *extack);
+int kipsec_encap_nl_fill(struct sk_buff *skb, const struct kipsec_sa *sa);
 
 /* netlink.c */
 int kipsec_netlink_init(void);

@@ -57,6 +57,10 @@ static const struct nla_policy kipsec_sa_policy[KIPSEC_SA_A_MAX + 1] = {
 	[KIPSEC_SA_A_ENC_KEY_BITS]	= { .type = NLA_U16 },
 	[KIPSEC_SA_A_ICV_LEN]		= KIPSEC_NLA_REPLY_ONLY,
 	[KIPSEC_SA_A_PAD]		= KIPSEC_NLA_REPLY_ONLY,
+	[KIPSEC_SA_A_ENCAP_TYPE]	= NLA_POLICY_MAX(NLA_U8, KIPSEC_ENCAP_UDP),
+	[KIPSEC_SA_A_ENCAP_SPORT]	= NLA_POLICY_MIN(NLA_U16, 1),
+	[KIPSEC_SA_A_ENCAP_DPORT]	= NLA_POLICY_MIN(NLA_U16, 1),
+	[KIPSEC_SA_A_ENCAP_OA]		= KIPSEC_NLA_ADDR,
 };
 
 static const struct nla_policy kipsec_tmpl_policy[KIPSEC_TMPL_A_MAX + 1] = {
@@ -299,7 +303,7 @@ static int kipsec_sa_parse(struct nlattr **tb, const struct nlattr *nest,
 		cfg->integ_key = nla_data(tb[KIPSEC_SA_A_INTEG_KEY]);
 		cfg->integ_key_len = nla_len(tb[KIPSEC_SA_A_INTEG_KEY]);
 	}
-	return 0;
+	return kipsec_encap_nl_parse(tb, cfg, extack);
 }
 
 /* cb: in a dump, to flag it NLM_F_DUMP_INTR when the table changed meanwhile. */
@@ -344,6 +348,8 @@ static int kipsec_sa_fill(struct sk_buff *skb, struct kipsec_sa *sa, u32 portid,
 	     nla_put_u16(skb, KIPSEC_SA_A_ENC_KEY_BITS, sa->enc_key_bits)))
 		goto cancel;
 	if (sa->integ_alg && nla_put_u16(skb, KIPSEC_SA_A_INTEG_ALG, sa->integ_alg))
+		goto cancel;
+	if (kipsec_encap_nl_fill(skb, sa))
 		goto cancel;
 	if (kipsec_put_stats(skb, KIPSEC_SA_A_STATS, sa->stats))
 		goto cancel;
@@ -462,6 +468,9 @@ static int kipsec_nl_sa_update(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	err = kipsec_sa_update_check(sa, tb, info->extack);
+	if (err)
+		goto out;
+	err = kipsec_encap_nl_update(net, sa, tb, info->extack);
 	if (err)
 		goto out;
 	if (tb[KIPSEC_SA_A_REPLAY_WINDOW]) {

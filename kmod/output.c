@@ -39,6 +39,7 @@ static void kipsec_out_done(struct kipsec_esp_ctx *ctx, int err)
 		goto out;
 	}
 	kipsec_count_ok(sa, bytes);
+	kipsec_encap_out_done(sa, skb);
 
 	if (ip_hdr(skb)->version == 4) {
 		skb->protocol = htons(ETH_P_IP);
@@ -172,6 +173,7 @@ static int kipsec_out_one(struct net *net, struct kipsec_sa *sa,
 			   struct sk_buff *skb)
 {
 	unsigned int hlen, plen, padlen, tail, esplen, ohlen, total, nh_off = 0;
+	unsigned int encap = kipsec_encap_len(sa);	/* UDP header, RFC 3948 */
 	bool tunnel = sa->mode == KIPSEC_MODE_TUNNEL;
 	enum kipsec_stats_attr why = KIPSEC_STATS_A_DROP_NOMEM;
 	struct dst_entry *odst = NULL;
@@ -238,7 +240,7 @@ static int kipsec_out_one(struct net *net, struct kipsec_sa *sa,
 	esplen = KIPSEC_ESP_HLEN + sa->iv_len;
 	padlen = kipsec_esp_padlen(sa, plen);
 	tail = padlen + 2 + sa->icv_len;
-	total = ohlen + hlen + esplen + plen + tail;
+	total = ohlen + hlen + encap + esplen + plen + tail;
 
 	/*
 	 * The route's configured MTU or the interface's, never the learned
@@ -250,7 +252,7 @@ static int kipsec_out_one(struct net *net, struct kipsec_sa *sa,
 	if (!mtu)
 		mtu = READ_ONCE(dev->mtu);
 	if (total > mtu) {
-		int room = mtu - ohlen - hlen - esplen - sa->icv_len;
+		int room = mtu - ohlen - hlen - encap - esplen - sa->icv_len;
 		int inner_mtu = (int)rounddown(max(room, 0), sa->block_size) - 2 + (int)hlen;
 
 		/*
@@ -275,7 +277,7 @@ static int kipsec_out_one(struct net *net, struct kipsec_sa *sa,
 		goto drop;
 	}
 
-	if (skb_cow_head(skb, esplen + ohlen + LL_RESERVED_SPACE(dev)))
+	if (skb_cow_head(skb, encap + esplen + ohlen + LL_RESERVED_SPACE(dev)))
 		goto drop;
 	nfrags = skb_cow_data(skb, tail, &trailer);
 	if (nfrags < 0)
@@ -288,9 +290,9 @@ static int kipsec_out_one(struct net *net, struct kipsec_sa *sa,
 	kipsec_esp_write_trailer(p, padlen, proto);
 
 	/* Make room for the ESP header and IV between header and payload. */
-	skb_push(skb, esplen);
+	skb_push(skb, encap + esplen);
 	if (!tunnel) {
-		memmove(skb->data, skb->data + esplen, hlen);
+		memmove(skb->data, skb->data + encap + esplen, hlen);
 		skb_reset_network_header(skb);
 		if (inner4) {
 			struct iphdr *iph = ip_hdr(skb);
@@ -311,8 +313,17 @@ static int kipsec_out_one(struct net *net, struct kipsec_sa *sa,
 		else
 			kipsec_out_build_outer6(sa, skb, skb_dst(skb), dsfield);
 	}
-	ctx->esp_off = ohlen + hlen;
+	ctx->esp_off = ohlen + hlen + encap;
 	skb_set_transport_header(skb, ctx->esp_off);
+	if (encap) {
+		/* The byte that names ESP names UDP instead (encap.c). */
+		if (tunnel)
+			nh_off = sa->family == AF_INET ? offsetof(struct iphdr, protocol) :
+							offsetof(struct ipv6hdr, nexthdr);
+		else if (inner4)
+			nh_off = offsetof(struct iphdr, protocol);
+		kipsec_encap_out_build(sa, skb, ohlen + hlen, nh_off);
+	}
 
 	esph = (struct ip_esp_hdr *)(skb->data + ctx->esp_off);
 	esph->spi = htonl(sa->spi);

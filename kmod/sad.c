@@ -188,6 +188,7 @@ static struct kipsec_sa *kipsec_sa_create(struct net *net,
 	sa->reqid = cfg->reqid;
 	sa->flags = cfg->flags;
 	atomic64_set(&sa->seq_out, cfg->seq_out);
+	kipsec_encap_sa_init(sa, cfg);
 
 	err = kipsec_replay_init(&sa->replay, cfg->replay_window);
 	if (err)
@@ -249,6 +250,10 @@ int kipsec_sad_add(struct net *net, const struct kipsec_sa_cfg *cfg,
 	sa = kipsec_sa_create(net, cfg, extack);
 	if (IS_ERR(sa))
 		return PTR_ERR(sa);
+	if (kipsec_encap_sa_link(net, sa)) {
+		kipsec_sa_put(sa);
+		return -ENOMEM;
+	}
 
 	sa->generation = ++kn->sa_generation;
 	hlist_add_head_rcu(&sa->by_dst, kipsec_dst_head(kn, sa->family, &sa->daddr,
@@ -258,6 +263,7 @@ int kipsec_sad_add(struct net *net, const struct kipsec_sa_cfg *cfg,
 		hlist_replace_rcu(&old->by_spi, &sa->by_spi);
 		WRITE_ONCE(old->dead, true);
 		hlist_del_rcu(&old->by_dst);
+		kipsec_encap_sa_unlink(net, old);
 		kipsec_sa_put(old);
 	} else {
 		hlist_add_head_rcu(&sa->by_spi, kipsec_spi_head(kn, sa->family, &sa->daddr,
@@ -277,6 +283,7 @@ void kipsec_sad_unlink(struct net *net, struct kipsec_sa *sa)
 	WRITE_ONCE(sa->dead, true);
 	hlist_del_rcu(&sa->by_spi);
 	hlist_del_rcu(&sa->by_dst);
+	kipsec_encap_sa_unlink(net, sa);
 	WRITE_ONCE(kn->sa_count, kn->sa_count - 1);
 	kipsec_sa_put(sa);
 }

@@ -30,7 +30,7 @@ static const struct {
 
 /* ip xfrm state options kipsec does not implement: refused by name. */
 static const char *const unsupported[] = {
-	"sel", "limit", "encap", "mark", "output-mark", "if_id", "coa", "ctx",
+	"sel", "limit", "mark", "output-mark", "if_id", "coa", "ctx",
 	"extra-flag", "offload", "tfcpad", "replay-seq", "replay-seq-hi",
 	"replay-oseq-hi", "seq", "comp", "lifetime", "dir", "pcpu-num", NULL,
 };
@@ -60,6 +60,34 @@ void state_req_wipe(struct sa_req *r)
 			return fail("'%s' given twice", key);		\
 		flag = true;						\
 	} while (0)
+
+/* encap espinudp SPORT DPORT OADDR (ip xfrm); the ports are the SA's UDP source/destination. */
+static int parse_encap(struct toks *t, struct sa_req *r)
+{
+	const char *type, *sp, *dp, *oa;
+	uint32_t v;
+
+	if (r->has_encap)
+		return fail("'encap' given twice");
+	if (toks_value(t, "encap", "espinudp SPORT DPORT OADDR", &type))
+		return -1;
+	if (strcmp(type, "espinudp"))
+		return fail("encap type '%s' is not supported by kipsec: use espinudp", type);
+	if (toks_value(t, "encap", "espinudp SPORT DPORT OADDR", &sp) ||
+	    toks_value(t, "encap", "espinudp SPORT DPORT OADDR", &dp) ||
+	    toks_value(t, "encap", "espinudp SPORT DPORT OADDR", &oa))
+		return -1;
+	if (parse_u32_range("encap source port", sp, 1, 65535, &v))
+		return -1;
+	r->encap_sport = (uint16_t)v;
+	if (parse_u32_range("encap destination port", dp, 1, 65535, &v))
+		return -1;
+	r->encap_dport = (uint16_t)v;
+	if (parse_addr(oa, &r->encap_oa))
+		return fail_prefix("encap original address");
+	r->has_encap = true;
+	return 0;
+}
 
 static int parse_flags(struct toks *t, struct sa_req *r)
 {
@@ -210,6 +238,8 @@ static int parse_sa_word(struct toks *t, struct sa_req *r, const char *k)
 	}
 	if (!strcmp(k, "flag"))
 		return parse_flags(t, r);
+	if (!strcmp(k, "encap"))
+		return parse_encap(t, r);
 	if (!strcmp(k, "aead") || !strcmp(k, "enc"))
 		return parse_enc(t, r, k[0] == 'a');
 	if (!strcmp(k, "auth") || !strcmp(k, "auth-trunc"))
@@ -255,6 +285,10 @@ static int check_add(struct sa_req *r)
 			    "or del and add the SA");
 	if (r->has_src && r->src.family != r->dst.family)
 		return fail("src and dst must be of the same address family");
+	if (r->has_encap && r->encap_oa.family != r->dst.family)
+		return fail("the encap original address must be of the SA's address family");
+	if (r->has_encap && r->proto != KIPSEC_PROTO_ESP)
+		return fail("only ESP can be encapsulated in UDP");
 	if (r->proto == KIPSEC_PROTO_AH) {
 		if (r->enc_alg)
 			return fail("AH does not encrypt: drop '%s'", r->aead ? "aead" : "enc");
@@ -365,6 +399,17 @@ int state_build(struct nl_msg *msg, const struct sa_req *r)
 		return -1;
 	if (r->has_seq_in && nla_put_u64(msg, KIPSEC_SA_A_SEQ_IN, r->seq_in))
 		return -1;
+	if (r->has_encap) {
+		static const uint8_t zero[16];
+
+		if (nla_put_u8(msg, KIPSEC_SA_A_ENCAP_TYPE, KIPSEC_ENCAP_UDP) ||
+		    nla_put_u16(msg, KIPSEC_SA_A_ENCAP_SPORT, r->encap_sport) ||
+		    nla_put_u16(msg, KIPSEC_SA_A_ENCAP_DPORT, r->encap_dport))
+			return -1;
+		if (memcmp(r->encap_oa.bytes, zero, r->encap_oa.len) &&
+		    nla_put(msg, KIPSEC_SA_A_ENCAP_OA, (int)r->encap_oa.len, r->encap_oa.bytes))
+			return -1;
+	}
 	if (r->enc_alg) {
 		if (nla_put_u16(msg, KIPSEC_SA_A_ENC_ALG, r->enc_alg) ||
 		    nla_put_u16(msg, KIPSEC_SA_A_ENC_KEY_BITS, r->enc_key_bits))

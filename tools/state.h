@@ -17,6 +17,10 @@ struct sa_req {
 	const char *opname;	/* canonical sub-command, for messages */
 	bool has_src, has_dst, has_spi, has_proto, has_mode, has_reqid;
 	bool has_replay, has_flags, has_seq_out;
+	/* encap espinudp SPORT DPORT OA (OA all zero: not sent) */
+	bool has_encap;
+	uint16_t encap_sport, encap_dport;
+	struct kaddr encap_oa;
 	struct kaddr src, dst;
 	uint32_t spi, reqid, replay_window, flags;
 	uint8_t proto, mode;

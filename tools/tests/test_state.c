@@ -231,11 +231,17 @@ static void add_refusals(void)
 	       "'flag' needs esn or insecure");
 	refuse("add src 10.0.0.1 dst 10.0.0.2 spi 1 mode beet aead gcm " K20 " 128",
 	       "mode 'beet' is not supported by kipsec: use transport or tunnel");
-	refuse("add src 10.0.0.1 dst 10.0.0.2 spi 1 encap espinudp 4500 4500 0.0.0.0",
-	       "'encap' is not supported by kipsec");
 	refuse("add src 10.0.0.1 dst 10.0.0.2 spi 1 replay-oseq 0x100000000 replay-oseq-hi 1 "
 	       "aead gcm " K20 " 128",
 	       "'replay-oseq' must fit in 32 bits when 'replay-oseq-hi' is given");
+	refuse("add src 10.0.0.1 dst 10.0.0.2 spi 1 encap espintcp 4500 4500 0.0.0.0",
+	       "encap type 'espintcp' is not supported by kipsec: use espinudp");
+	refuse("add src 10.0.0.1 dst 10.0.0.2 spi 1 encap espinudp 4500 4500",
+	       "'encap' needs espinudp SPORT DPORT OADDR");
+	refuse("add src 10.0.0.1 dst 10.0.0.2 spi 1 encap espinudp 0 4500 0.0.0.0",
+	       "invalid encap source port '0': must be 1..65535");
+	refuse("add src 10.0.0.1 dst 10.0.0.2 spi 1 aead gcm " K20 " 128 encap espinudp 4500 4500 ::",
+	       "the encap original address must be of the SA's address family");
 	refuse("add src 10.0.0.1 dst 10.0.0.2 spi 1 colour blue", "unknown keyword 'colour'");
 	refuse("add src 10.0.0.1 dst 10.0.0.2 spi", "'spi' needs a number");
 	refuse("add src 10.0.0.1 dst 10.0.0.2 spi 0x1g", "invalid spi '0x1g': expected a number");
@@ -250,6 +256,20 @@ static void other_forms(void)
 {
 	struct nlattr *sa[KIPSEC_SA_A_MAX + 1];
 	struct nl_msg *m;
+
+	ok(!parse("add src 10.0.0.1 dst 10.0.0.2 spi 1 aead gcm " K20 " 128 "
+		  "encap espinudp 4500 1024 192.168.0.2"), "add with encap espinudp");
+	m = built(sa);
+	ok(m && nla_get_u8(sa[KIPSEC_SA_A_ENCAP_TYPE]) == KIPSEC_ENCAP_UDP &&
+	   nla_get_u16(sa[KIPSEC_SA_A_ENCAP_SPORT]) == 4500 &&
+	   nla_get_u16(sa[KIPSEC_SA_A_ENCAP_DPORT]) == 1024 &&
+	   sa[KIPSEC_SA_A_ENCAP_OA] && nla_len(sa[KIPSEC_SA_A_ENCAP_OA]) == 4, "  sends ENCAP_*");
+	nlmsg_free(m);
+	ok(!parse("add src 10.0.0.1 dst 10.0.0.2 spi 1 aead gcm " K20 " 128 "
+		  "encap espinudp 4500 4500 0.0.0.0"), "encap with OA 0.0.0.0");
+	m = built(sa);
+	ok(m && sa[KIPSEC_SA_A_ENCAP_TYPE] && !sa[KIPSEC_SA_A_ENCAP_OA], "  sends no OA");
+	nlmsg_free(m);
 
 	ok(!parse("update src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x1000 replay-window 256"),
 	   "update without algorithms");

@@ -255,18 +255,26 @@ enum kipsec_sa_attr {
 	KIPSEC_SA_A_PAD,
 	/*
 	 * NAT traversal (RFC 3948). ENCAP_TYPE UDP wraps ESP in UDP with the
-	 * SA's own ports (host order; both default to 4500). Inbound, UDP
-	 * datagrams to ENCAP_SPORT whose first four payload bytes are not zero
-	 * are ESP for kipsec; the rest (IKE behind its non-ESP marker) goes on
-	 * to the daemon's socket, and NAT keepalives (the single byte 0xFF) are
-	 * consumed. ENCAP_OA is the peer's original address as NAT-OA carried
-	 * it, for transport mode behind a NAT (checksums of the inner packet).
-	 * Only ESP can be encapsulated.
+	 * SA's own ports (host order; both default to 4500), as in XFRM: the
+	 * UDP source and destination port of the SA's packets (an inbound SA's
+	 * DPORT is the local port). Inbound, kipsec looks only at UDP datagrams
+	 * whose destination address and port are the DST and ENCAP_DPORT of an
+	 * encap SA of the namespace; other UDP is never touched. Of those, a
+	 * first payload word that is not zero (and more than 8 bytes) is ESP
+	 * for kipsec; the rest, IKE behind its non-ESP marker, goes on to the
+	 * daemon's socket untouched and without inbound policy check; NAT
+	 * keepalives (the single byte 0xFF) are consumed (NATT_KEEPALIVE).
+	 * IPv4 sends UDP checksum 0, IPv6 a full checksum (as XFRM).
+	 * ENCAP_OA is the peer's original address (NAT-OA, or from the traffic
+	 * selectors); all zero = unknown. Transport mode: with OA, the inner
+	 * TCP/UDP checksum is rewritten from OA to the received source and
+	 * verified as usual; without, it is recomputed (RFC 3948 3.1.2).
+	 * Only ESP can be encapsulated. UPDATE may change the ports.
 	 */
 	KIPSEC_SA_A_ENCAP_TYPE,		/* u8, enum kipsec_encap; default NONE */
-	KIPSEC_SA_A_ENCAP_SPORT,	/* u16, host order: local port (outbound: UDP source) */
-	KIPSEC_SA_A_ENCAP_DPORT,	/* u16, host order: peer's port (outbound: UDP destination) */
-	KIPSEC_SA_A_ENCAP_OA,		/* binary 4 or 16, the peer's original address */
+	KIPSEC_SA_A_ENCAP_SPORT,	/* u16, 1..65535, UDP source port of the SA's packets */
+	KIPSEC_SA_A_ENCAP_DPORT,	/* u16, 1..65535, UDP destination port of the SA's packets */
+	KIPSEC_SA_A_ENCAP_OA,		/* binary 4 or 16 (the SA's family), the peer's original address */
 	/*
 	 * Limits, nest of enum kipsec_lft_attr: settable on ADD and UPDATE,
 	 * returned in replies. Absent or 0 = no limit.
