@@ -488,6 +488,21 @@ static int kipsec_nl_sa_update(struct sk_buff *skb, struct genl_info *info)
 		if (err)
 			goto out;
 	}
+	if (tb[KIPSEC_SA_A_ENCAP_SPORT] || tb[KIPSEC_SA_A_ENCAP_DPORT]) {
+		/* NAT port float (RFC 3948 3.5): the peer's mapping moved. */
+		if (sa->encap_type != KIPSEC_ENCAP_UDP) {
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "the SA has no UDP encapsulation: no ports to change");
+			err = -EINVAL;
+			goto out;
+		}
+		if (tb[KIPSEC_SA_A_ENCAP_SPORT])
+			WRITE_ONCE(sa->encap_sport,
+				   htons(nla_get_u16(tb[KIPSEC_SA_A_ENCAP_SPORT])));
+		if (tb[KIPSEC_SA_A_ENCAP_DPORT])
+			WRITE_ONCE(sa->encap_dport,
+				   htons(nla_get_u16(tb[KIPSEC_SA_A_ENCAP_DPORT])));
+	}
 	if (tb[KIPSEC_SA_A_LIFETIME]) {
 		struct kipsec_lifetime lft;
 

@@ -12,7 +12,7 @@
 static void usage_main(FILE *f)
 {
 	fputs("Usage: kipsec [OPTIONS] OBJECT COMMAND [ARGS]\n"
-	      "OBJECT := state | policy | stats | help\n"
+	      "OBJECT := state | policy | stats | monitor | help\n"
 	      "OPTIONS:\n"
 	      "  -j, --json     print a JSON array of objects (keys: see tools/README.md)\n"
 	      "  -p, --pretty   indent the JSON\n"
@@ -27,7 +27,7 @@ void usage_state(void)
 {
 	fputs("Usage: kipsec state { add | update } ID [mode transport|tunnel] [reqid N]\n"
 	      "                         [replay-window N] [flag esn] [flag insecure]\n"
-	      "                         [replay-oseq N] ALGO...\n"
+	      "                         [replay-oseq N] [limit LIMIT...] ALGO...\n"
 	      "       kipsec state { del | get } [src ADDR] dst ADDR [proto esp|ah] spi SPI\n"
 	      "       kipsec state list [ID filters] [-s]\n"
 	      "       kipsec state flush [proto esp|ah]\n"
@@ -42,7 +42,10 @@ void usage_state(void)
 	      "        hmac(sha384) | sha384 (192), hmac(sha512) | sha512 (256),\n"
 	      "        hmac(md5) | md5 (96), xcbc(aes) (96), cmac(aes) (96)\n"
 	      "KEY  := 0xHEX, or a string taken as raw bytes (as ip xfrm)\n"
-	      "update changes an SA in place: its ID plus replay-window or replay-oseq\n"
+	      "LIMIT := { time-soft | time-hard | time-use-soft | time-use-hard } SECONDS\n"
+	      "       | { byte-soft | byte-hard } BYTES | { packet-soft | packet-hard } COUNT\n"
+	      "update changes an SA in place: its ID plus replay-window, replay-oseq,\n"
+	      "limit (replaces every limit: one not given is none), new-src ADDR, new-dst ADDR\n"
 	      "(mode, reqid and flags may be repeated; keys and algorithms cannot change).\n", stdout);
 }
 
@@ -114,6 +117,8 @@ int main(int argc, char **argv)
 		return policy_main(argc, argv, &o);
 	if (!strcmp(obj, "stats"))
 		return stats_main(argc, argv, &o);
+	if (!strcmp(obj, "monitor"))
+		return monitor_main(argc, argv, &o);
 	if (!strcmp(obj, "help")) {
 		if (argc > 0 && !strcmp(argv[0], "state"))
 			usage_state();
