@@ -152,6 +152,21 @@ void kipsec_encap_sa_unlink(struct net *net, struct kipsec_sa *sa)
 			      sa->encap_dport);
 }
 
+/* SA_UPDATE NEW_DST of an encapsulated SA: the UDP it receives moves too. */
+int kipsec_encap_sa_move(struct net *net, struct kipsec_sa *sa,
+			 const union kipsec_addr *daddr)
+{
+	int err;
+
+	if (sa->encap_type != KIPSEC_ENCAP_UDP)
+		return 0;
+	err = kipsec_encap_port_get(kipsec_pernet(net), sa->family, daddr,
+				    sa->encap_dport);
+	if (!err)
+		kipsec_encap_sa_unlink(net, sa);
+	return err;
+}
+
 /* An address attribute (length already validated: 4 or 16) of the SA's family. */
 static int kipsec_encap_get_oa(const struct nlattr *nla, u16 family,
 			       union kipsec_addr *oa, bool *has,

@@ -68,6 +68,7 @@ void kipsec_count_ok(struct kipsec_sa *sa, unsigned int bytes)
 	kipsec_count_add(sa->stats, KIPSEC_STATS_A_BYTES, bytes);
 	kipsec_count(ns, KIPSEC_STATS_A_PACKETS);
 	kipsec_count_add(ns, KIPSEC_STATS_A_BYTES, bytes);
+	kipsec_lft_count(sa);
 }
 
 void kipsec_esp_write_trailer(u8 *p, unsigned int padlen, u8 nexthdr)

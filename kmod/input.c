@@ -492,6 +492,9 @@ static unsigned int kipsec_in_esp(struct net *net, struct sk_buff *skb, u8 pf,
 	why = KIPSEC_STATS_A_DROP_PROTO;
 	if (unlikely(!sa->aead))
 		goto drop;
+	why = KIPSEC_STATS_A_DROP_EXPIRED;
+	if (unlikely(kipsec_sa_hard_expired(sa)))
+		goto drop;
 
 	why = KIPSEC_STATS_A_DROP_MALFORMED;
 	esplen = KIPSEC_ESP_HLEN + sa->iv_len;

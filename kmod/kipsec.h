@@ -30,6 +30,7 @@
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/time64.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netlink.h>
 
@@ -149,6 +150,7 @@ struct kipsec_sa {
 	time64_t add_time;		/* ktime_get_boottime_seconds() at ADD */
 	atomic64_t use_time;		/* same clock, first packet; 0 = unused */
 	unsigned long state;		/* KIPSEC_SA_S_* bits, set_bit() */
+	u32 lft_stride;			/* 0 = no byte/packet limit; else check every n-th packet per CPU */
 
 	struct kipsec_counters __percpu *stats;
 };
@@ -202,6 +204,44 @@ int kipsec_sa_set_replay_window(struct kipsec_sa *sa, u32 window);
  * Safe from the packet path.
  */
 void kipsec_sa_expire(struct kipsec_sa *sa, bool hard);
+
+/* lifetime.c: limits from the request (ADD, UPDATE), under kipsec_net.lock. */
+void kipsec_lft_init(struct kipsec_sa *sa, const struct kipsec_sa_cfg *cfg);
+void kipsec_lft_set(struct net *net, struct kipsec_sa *sa,
+		    const struct kipsec_lifetime *lft);
+int kipsec_lft_parse(const struct nlattr *nest, struct kipsec_lifetime *lft,
+		     struct netlink_ext_ack *extack);
+/* LIFETIME, CURRENT and FLAGS_STATE of a reply. */
+int kipsec_lft_fill(struct sk_buff *skb, struct kipsec_sa *sa);
+/* Per-netns timer for the time limits (main.c). */
+void kipsec_lft_net_init(struct net *net);
+void kipsec_lft_net_exit(struct net *net);
+
+void kipsec_lft_count_slow(struct kipsec_sa *sa);
+
+/*
+ * A packet went through the SA (after its counters moved): note the first
+ * use, and check byte/packet limits if any are set. Cheap when none is.
+ */
+static inline void kipsec_lft_count(struct kipsec_sa *sa)
+{
+	if (unlikely(!atomic64_read(&sa->use_time) || READ_ONCE(sa->lft_stride)))
+		kipsec_lft_count_slow(sa);
+}
+
+/* Past a hard limit: the SA takes no more packets (DROP_EXPIRED) until removed. */
+static inline bool kipsec_sa_hard_expired(const struct kipsec_sa *sa)
+{
+	return test_bit(1, &sa->state);	/* KIPSEC_SA_S_HARD_EXPIRED */
+}
+
+/* SA_UPDATE NEW_SRC / NEW_DST (sad.c), under kipsec_net.lock. */
+int kipsec_sad_move(struct net *net, struct kipsec_sa *sa,
+		    const union kipsec_addr *saddr, const union kipsec_addr *daddr,
+		    struct netlink_ext_ack *extack);
+
+/* netlink.c: EXPIRE event on the "events" group (process context). */
+void kipsec_nl_expire(struct kipsec_sa *sa, bool hard);
 
 /* Wait until every SA ever created has been freed (module exit). */
 void kipsec_sad_wait_empty(void);
@@ -305,6 +345,9 @@ struct kipsec_net {
 	/* encap.c: (DST, ENCAP_DPORT) of the UDP-encapsulated SAs */
 	struct hlist_head encap_ports[1 << KIPSEC_ENCAP_HASH_BITS];
 	unsigned int encap_count;	/* entries; read locklessly by the datapath */
+	/* lifetime.c: time limits and deferred EXPIRE events */
+	struct delayed_work lft_work;
+	struct net *lft_net;
 };
 
 struct kipsec_net *kipsec_pernet(struct net *net);
@@ -327,6 +370,8 @@ static inline void kipsec_drop_count(struct net *net, struct kipsec_sa *sa,
 void kipsec_encap_sa_init(struct kipsec_sa *sa, const struct kipsec_sa_cfg *cfg);
 int kipsec_encap_sa_link(struct net *net, struct kipsec_sa *sa);
 void kipsec_encap_sa_unlink(struct net *net, struct kipsec_sa *sa);
+int kipsec_encap_sa_move(struct net *net, struct kipsec_sa *sa,
+			 const union kipsec_addr *daddr);
 int kipsec_encap_nl_parse(struct nlattr **tb, struct kipsec_sa_cfg *cfg,
 			  struct netlink_ext_ack *extack);
 int kipsec_encap_nl_update(struct net *net, struct kipsec_sa *sa,

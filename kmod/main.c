@@ -58,6 +58,7 @@ static int __net_init kipsec_net_init(struct net *net)
 	atomic_set(&kn->sa_alive, 0);
 	kn->next_policy_id = 1;
 	kn->hooks_registered = false;
+	kipsec_lft_net_init(net);
 
 	kn->stats = alloc_percpu(struct kipsec_counters);
 	if (!kn->stats)
@@ -89,6 +90,7 @@ static void __net_exit kipsec_net_exit(struct net *net)
 	 * namespace. Freeing an SA is the last thing that touches kn.
 	 */
 	wait_var_event(&kn->sa_alive, !atomic_read(&kn->sa_alive));
+	kipsec_lft_net_exit(net);
 
 	/* Policy frees are RCU callbacks that read nothing of kn; stats are ours. */
 	free_percpu(kn->stats);

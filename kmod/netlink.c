@@ -61,6 +61,12 @@ static const struct nla_policy kipsec_sa_policy[KIPSEC_SA_A_MAX + 1] = {
 	[KIPSEC_SA_A_ENCAP_SPORT]	= NLA_POLICY_MIN(NLA_U16, 1),
 	[KIPSEC_SA_A_ENCAP_DPORT]	= NLA_POLICY_MIN(NLA_U16, 1),
 	[KIPSEC_SA_A_ENCAP_OA]		= KIPSEC_NLA_ADDR,
+	/* lifetimes and SA_UPDATE moves (lifetime.c validates the nest) */
+	[KIPSEC_SA_A_LIFETIME]		= { .type = NLA_NESTED },
+	[KIPSEC_SA_A_CURRENT]		= KIPSEC_NLA_REPLY_ONLY,
+	[KIPSEC_SA_A_FLAGS_STATE]	= KIPSEC_NLA_REPLY_ONLY,
+	[KIPSEC_SA_A_NEW_SRC]		= KIPSEC_NLA_ADDR,
+	[KIPSEC_SA_A_NEW_DST]		= KIPSEC_NLA_ADDR,
 };
 
 static const struct nla_policy kipsec_tmpl_policy[KIPSEC_TMPL_A_MAX + 1] = {
@@ -303,6 +309,17 @@ static int kipsec_sa_parse(struct nlattr **tb, const struct nlattr *nest,
 		cfg->integ_key = nla_data(tb[KIPSEC_SA_A_INTEG_KEY]);
 		cfg->integ_key_len = nla_len(tb[KIPSEC_SA_A_INTEG_KEY]);
 	}
+	if (tb[KIPSEC_SA_A_NEW_SRC] || tb[KIPSEC_SA_A_NEW_DST]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_NEW_SRC] ?: tb[KIPSEC_SA_A_NEW_DST],
+				    "NEW_SRC and NEW_DST belong to SA_UPDATE only");
+		return -EINVAL;
+	}
+	if (tb[KIPSEC_SA_A_LIFETIME]) {
+		err = kipsec_lft_parse(tb[KIPSEC_SA_A_LIFETIME], &cfg->lft, extack);
+		if (err)
+			return err;
+		cfg->has_lifetime = true;
+	}
 	return kipsec_encap_nl_parse(tb, cfg, extack);
 }
 
@@ -352,6 +369,8 @@ static int kipsec_sa_fill(struct sk_buff *skb, struct kipsec_sa *sa, u32 portid,
 	if (kipsec_encap_nl_fill(skb, sa))
 		goto cancel;
 	if (kipsec_put_stats(skb, KIPSEC_SA_A_STATS, sa->stats))
+		goto cancel;
+	if (kipsec_lft_fill(skb, sa))
 		goto cancel;
 
 	nla_nest_end(skb, nest);
@@ -413,22 +432,22 @@ static int kipsec_sa_update_check(struct kipsec_sa *sa, struct nlattr **tb,
 	    (kipsec_nla_get_addr(tb[KIPSEC_SA_A_SRC], &src) != sa->family ||
 	     memcmp(&src, &sa->saddr, kipsec_addr_len(sa->family)))) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_SRC],
-				    "SRC of an SA cannot change (only REPLAY_WINDOW and SEQ_OUT can)");
+				    "SRC of an SA cannot change (see SA_UPDATE in the uapi for what can)");
 		return -EINVAL;
 	}
 	if (tb[KIPSEC_SA_A_MODE] && nla_get_u8(tb[KIPSEC_SA_A_MODE]) != sa->mode) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_MODE],
-				    "MODE of an SA cannot change (only REPLAY_WINDOW and SEQ_OUT can)");
+				    "MODE of an SA cannot change (see SA_UPDATE in the uapi for what can)");
 		return -EINVAL;
 	}
 	if (tb[KIPSEC_SA_A_REQID] && nla_get_u32(tb[KIPSEC_SA_A_REQID]) != sa->reqid) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_REQID],
-				    "REQID of an SA cannot change (only REPLAY_WINDOW and SEQ_OUT can)");
+				    "REQID of an SA cannot change (see SA_UPDATE in the uapi for what can)");
 		return -EINVAL;
 	}
 	if (tb[KIPSEC_SA_A_FLAGS] && nla_get_u32(tb[KIPSEC_SA_A_FLAGS]) != sa->flags) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_FLAGS],
-				    "FLAGS of an SA cannot change (only REPLAY_WINDOW and SEQ_OUT can)");
+				    "FLAGS of an SA cannot change (see SA_UPDATE in the uapi for what can)");
 		return -EINVAL;
 	}
 	if (tb[KIPSEC_SA_A_SEQ_IN]) {
@@ -470,9 +489,34 @@ static int kipsec_nl_sa_update(struct sk_buff *skb, struct genl_info *info)
 	err = kipsec_sa_update_check(sa, tb, info->extack);
 	if (err)
 		goto out;
+	if (tb[KIPSEC_SA_A_NEW_SRC] || tb[KIPSEC_SA_A_NEW_DST]) {
+		union kipsec_addr ns = sa->saddr, nd = sa->daddr;
+
+		if ((tb[KIPSEC_SA_A_NEW_SRC] &&
+		     kipsec_nla_get_addr(tb[KIPSEC_SA_A_NEW_SRC], &ns) != sa->family) ||
+		    (tb[KIPSEC_SA_A_NEW_DST] &&
+		     kipsec_nla_get_addr(tb[KIPSEC_SA_A_NEW_DST], &nd) != sa->family)) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    tb[KIPSEC_SA_A_NEW_SRC] ?: tb[KIPSEC_SA_A_NEW_DST],
+					    "NEW_SRC and NEW_DST must be of the SA's address family");
+			err = -EINVAL;
+			goto out;
+		}
+		err = kipsec_sad_move(net, sa, &ns, &nd, info->extack);
+		if (err)
+			goto out;
+	}
 	err = kipsec_encap_nl_update(net, sa, tb, info->extack);
 	if (err)
 		goto out;
+	if (tb[KIPSEC_SA_A_LIFETIME]) {
+		struct kipsec_lifetime lft;
+
+		err = kipsec_lft_parse(tb[KIPSEC_SA_A_LIFETIME], &lft, info->extack);
+		if (err)
+			goto out;
+		kipsec_lft_set(net, sa, &lft);
+	}
 	if (tb[KIPSEC_SA_A_REPLAY_WINDOW]) {
 		err = kipsec_sa_set_replay_window(sa, nla_get_u32(tb[KIPSEC_SA_A_REPLAY_WINDOW]));
 		if (err)
@@ -1190,6 +1234,29 @@ static int kipsec_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 	}
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
+}
+
+/* --------------------------------------------------------------- events */
+
+/*
+ * EXPIRE for one SA (lifetime.c, process context, kipsec_net.lock held).
+ * Nobody listening, or no memory: the event is lost, the SA state
+ * (FLAGS_STATE) still says it.
+ */
+void kipsec_nl_expire(struct kipsec_sa *sa, bool hard)
+{
+	struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+
+	if (!msg)
+		return;
+	if (kipsec_sa_fill(msg, sa, 0, 0, 0, KIPSEC_CMD_EXPIRE, NULL) ||
+	    (hard && nla_put_flag(msg, KIPSEC_A_EXPIRE_HARD))) {
+		nlmsg_free(msg);
+		return;
+	}
+	/* The flag went after the nest: the message grew. */
+	nlmsg_end(msg, nlmsg_hdr(msg));
+	genlmsg_multicast_netns(&kipsec_family, sa->net, msg, 0, 0, GFP_KERNEL);
 }
 
 /* -------------------------------------------------------------- family */

@@ -437,6 +437,12 @@ unsigned int kipsec_out_hook(void *priv, struct sk_buff *skb,
 		why = KIPSEC_STATS_A_DROP_PROTO;
 		goto drop;
 	}
+	if (unlikely(kipsec_sa_hard_expired(sa))) {
+		kipsec_count(sa->stats, KIPSEC_STATS_A_DROP_EXPIRED);
+		kipsec_sa_put(sa);
+		why = KIPSEC_STATS_A_DROP_EXPIRED;
+		goto drop;
+	}
 
 	kipsec_count(pol->stats, KIPSEC_STATS_A_PACKETS);
 	kipsec_count_add(pol->stats, KIPSEC_STATS_A_BYTES, skb->len);

@@ -189,6 +189,7 @@ static struct kipsec_sa *kipsec_sa_create(struct net *net,
 	sa->flags = cfg->flags;
 	atomic64_set(&sa->seq_out, cfg->seq_out);
 	kipsec_encap_sa_init(sa, cfg);
+	kipsec_lft_init(sa, cfg);
 
 	err = kipsec_replay_init(&sa->replay, cfg->replay_window);
 	if (err)
@@ -270,6 +271,7 @@ int kipsec_sad_add(struct net *net, const struct kipsec_sa_cfg *cfg,
 								sa->spi, sa->proto));
 		WRITE_ONCE(kn->sa_count, kn->sa_count + 1);
 	}
+	kipsec_lft_set(net, sa, NULL);
 	return 0;
 }
 
@@ -300,6 +302,47 @@ void kipsec_sad_flush(struct net *net, u8 proto)
 		hlist_for_each_entry_safe(sa, tmp, &kn->sa_by_spi[i], by_spi)
 			if (!proto || sa->proto == proto)
 				kipsec_sad_unlink(net, sa);
+}
+
+/*
+ * SA_UPDATE NEW_SRC/NEW_DST: the hash keys change, and an RCU reader may
+ * not follow a node from one chain into another, so the SA leaves the
+ * tables it is moving in, a grace period passes, and it comes back under
+ * the new addresses. Lookups in between miss it (packets are dropped as
+ * without SA, for a few milliseconds); keys, counters and replay state stay.
+ */
+int kipsec_sad_move(struct net *net, struct kipsec_sa *sa,
+		    const union kipsec_addr *saddr, const union kipsec_addr *daddr,
+		    struct netlink_ext_ack *extack)
+{
+	struct kipsec_net *kn = kipsec_pernet(net);
+	bool new_dst = !kipsec_addr_eq(sa->family, &sa->daddr, daddr);
+
+	lockdep_assert_held(&kn->lock);
+	if (!new_dst && kipsec_addr_eq(sa->family, &sa->saddr, saddr))
+		return 0;
+	if (new_dst && kipsec_sad_find(net, sa->family, daddr, sa->spi, sa->proto)) {
+		NL_SET_ERR_MSG_MOD(extack, "an SA with NEW_DST, this SPI and PROTO exists");
+		return -EEXIST;
+	}
+	if (new_dst) {
+		int err = kipsec_encap_sa_move(net, sa, daddr);
+
+		if (err)
+			return err;
+		hlist_del_rcu(&sa->by_spi);
+	}
+	hlist_del_rcu(&sa->by_dst);
+	synchronize_net();
+
+	sa->saddr = *saddr;
+	sa->daddr = *daddr;
+	if (new_dst)
+		hlist_add_head_rcu(&sa->by_spi, kipsec_spi_head(kn, sa->family, &sa->daddr,
+								sa->spi, sa->proto));
+	hlist_add_head_rcu(&sa->by_dst, kipsec_dst_head(kn, sa->family, &sa->daddr,
+							&sa->saddr, sa->proto));
+	return 0;
 }
 
 /*

@@ -12,11 +12,12 @@
 static void usage_main(FILE *f)
 {
 	fputs("Usage: kipsec [OPTIONS] OBJECT COMMAND [ARGS]\n"
-	      "OBJECT := state | policy | stats | help\n"
+	      "OBJECT := state | policy | stats | monitor | help\n"
 	      "OPTIONS:\n"
 	      "  -j, --json     print a JSON array of objects (keys: see tools/README.md)\n"
 	      "  -p, --pretty   indent the JSON\n"
 	      "  -s, --stats    every counter, also the zero ones\n"
+	      "  -b, --batch FILE  run the commands of FILE (- = stdin), one a line\n"
 	      "  -h, --help     this text; `kipsec state help`, `kipsec policy help`\n"
 	      "  -V, --version\n"
 	      "Exit status: 0 success, 1 bad command line (nothing sent),\n"
@@ -28,7 +29,7 @@ void usage_state(void)
 	fputs("Usage: kipsec state { add | update } ID [mode transport|tunnel] [reqid N]\n"
 	      "                         [replay-window N] [flag esn] [flag insecure]\n"
 	      "                         [replay-oseq N] [replay-oseq-hi N] [replay-seq N]\n"
-	      "                         [replay-seq-hi N] ALGO...\n"
+	      "                         [replay-seq-hi N] [limit LIMIT...] ALGO...\n"
 	      "       kipsec state { del | get } [src ADDR] dst ADDR [proto esp|ah] spi SPI\n"
 	      "       kipsec state list [ID filters] [-s]\n"
 	      "       kipsec state flush [proto esp|ah]\n"
@@ -43,7 +44,10 @@ void usage_state(void)
 	      "        hmac(sha384) | sha384 (192), hmac(sha512) | sha512 (256),\n"
 	      "        hmac(md5) | md5 (96), xcbc(aes) (96), cmac(aes) (96)\n"
 	      "KEY  := 0xHEX, or a string taken as raw bytes (as ip xfrm)\n"
-	      "update changes an SA in place: its ID plus replay-window or replay-oseq\n"
+	      "LIMIT := { time-soft | time-hard | time-use-soft | time-use-hard } SECONDS\n"
+	      "       | { byte-soft | byte-hard } BYTES | { packet-soft | packet-hard } COUNT\n"
+	      "update changes an SA in place: its ID plus replay-window, replay-oseq,\n"
+	      "limit (replaces every limit: one not given is none), new-src ADDR, new-dst ADDR\n"
 	      "(mode, reqid and flags may be repeated; keys and algorithms cannot change).\n"
 	      "replay-oseq / replay-seq: last number sent / highest received (add only);\n"
 	      "with flag esn the -hi forms give the upper 32 bits, as in ip xfrm.\n", stdout);
@@ -65,6 +69,44 @@ void usage_policy(void)
 	      "        allow without tmpl = bypass; block = discard.\n", stdout);
 }
 
+static int run_object(int argc, char **argv, const struct cli_opts *o);
+
+/*
+ * -b FILE ("-" = stdin): one command per line, as after "kipsec" (words
+ * split at blanks, no quoting; empty lines and "#" comments skipped), in one
+ * process: scripts that change many SAs avoid an exec per change. Stops at
+ * the first failing line, with its status, as `ip -batch` does.
+ */
+static int run_batch(const char *path, const struct cli_opts *o)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char line[4096], *words[128], *save, *w;
+	unsigned int lineno = 0;
+	int n, ret = EXIT_OK;
+
+	if (!f) {
+		fprintf(stderr, "kipsec: cannot open batch file '%s'\n", path);
+		return EXIT_USAGE;
+	}
+	while (ret == EXIT_OK && fgets(line, sizeof(line), f)) {
+		lineno++;
+		n = 0;
+		for (w = strtok_r(line, " \t\r\n", &save); w && n < 127;
+		     w = strtok_r(NULL, " \t\r\n", &save))
+			words[n++] = w;
+		if (!n || words[0][0] == '#')
+			continue;
+		words[n] = NULL;
+		ret = run_object(n, words, o);
+		if (ret != EXIT_OK)
+			fprintf(stderr, "kipsec: batch '%s' line %u failed\n", path, lineno);
+	}
+	if (f != stdin)
+		fclose(f);
+	explicit_bzero(line, sizeof(line));	/* may have held keys */
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -73,16 +115,20 @@ int main(int argc, char **argv)
 		{ "stats", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "batch", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_opts o = { 0 };
-	const char *obj;
+	const char *batch = NULL;
 	int c;
 
 	opterr = 0;
 	/* "+": options end at the object, as with ip. */
-	while ((c = getopt_long(argc, argv, "+jpshV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jpshVb:", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'b':
+			batch = optarg;
+			break;
 		case 'j':
 			o.json = true;
 			break;
@@ -104,19 +150,30 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (batch)
+		return run_batch(batch, &o);
 	if (optind >= argc) {
 		usage_main(stderr);
 		return EXIT_USAGE;
 	}
-	obj = argv[optind];
-	argc -= optind + 1;
-	argv += optind + 1;
+	return run_object(argc - optind, argv + optind, &o);
+}
+
+/* argv[0] is the object. */
+static int run_object(int argc, char **argv, const struct cli_opts *o)
+{
+	const char *obj = argv[0];
+
+	argc--;
+	argv++;
 	if (!strcmp(obj, "state") || !strcmp(obj, "sa"))
-		return state_main(argc, argv, &o);
+		return state_main(argc, argv, o);
 	if (!strcmp(obj, "policy") || !strcmp(obj, "pol"))
-		return policy_main(argc, argv, &o);
+		return policy_main(argc, argv, o);
 	if (!strcmp(obj, "stats"))
-		return stats_main(argc, argv, &o);
+		return stats_main(argc, argv, o);
+	if (!strcmp(obj, "monitor"))
+		return monitor_main(argc, argv, o);
 	if (!strcmp(obj, "help")) {
 		if (argc > 0 && !strcmp(argv[0], "state"))
 			usage_state();

@@ -61,6 +61,9 @@ static struct nla_policy sa_pol[KIPSEC_SA_A_MAX + 1] = {
 	[KIPSEC_SA_A_SEQ_IN] = { .type = NLA_U64 },
 	[KIPSEC_SA_A_ENC_KEY_BITS] = { .type = NLA_U16 },
 	[KIPSEC_SA_A_ICV_LEN] = { .type = NLA_U8 },
+	[KIPSEC_SA_A_LIFETIME] = { .type = NLA_NESTED },
+	[KIPSEC_SA_A_CURRENT] = { .type = NLA_NESTED },
+	[KIPSEC_SA_A_FLAGS_STATE] = { .type = NLA_U32 },
 };
 
 static struct nla_policy pol_pol[KIPSEC_POL_A_MAX + 1] = {
@@ -178,6 +181,136 @@ static struct json_object *json_u64_or_null(struct nlattr *a)
 	return a ? json_object_new_uint64(nla_get_u64(a)) : NULL;
 }
 
+/* ---------------------------------------------------------- lifetimes */
+
+/* A KIPSEC_LFT_A_* nest -> values (0 when absent); present[] says which came. */
+struct lft_view {
+	uint64_t v[KIPSEC_LFT_A_MAX + 1];
+	bool present[KIPSEC_LFT_A_MAX + 1];
+};
+
+static int get_lft(struct nlattr *nest, struct lft_view *l)
+{
+	struct nlattr *a;
+	int rem;
+
+	memset(l, 0, sizeof(*l));
+	if (!nest)
+		return 0;
+	nla_for_each_nested(a, nest, rem) {
+		int t = nla_type(a);
+
+		if (t <= KIPSEC_LFT_A_PAD || t > KIPSEC_LFT_A_MAX)
+			continue;	/* newer kernels may add some */
+		if (nla_len(a) != 8)
+			return -1;
+		l->v[t] = nla_get_u64(a);
+		l->present[t] = true;
+	}
+	return 0;
+}
+
+/* JSON keys of the limits, by attribute. */
+static const char *const lft_keys[KIPSEC_LFT_A_MAX + 1] = {
+	[KIPSEC_LFT_A_SOFT_BYTES] = "soft_bytes", [KIPSEC_LFT_A_HARD_BYTES] = "hard_bytes",
+	[KIPSEC_LFT_A_SOFT_PACKETS] = "soft_packets", [KIPSEC_LFT_A_HARD_PACKETS] = "hard_packets",
+	[KIPSEC_LFT_A_SOFT_ADD_SECS] = "soft_add_secs", [KIPSEC_LFT_A_HARD_ADD_SECS] = "hard_add_secs",
+	[KIPSEC_LFT_A_SOFT_USE_SECS] = "soft_use_secs", [KIPSEC_LFT_A_HARD_USE_SECS] = "hard_use_secs",
+	[KIPSEC_LFT_A_BYTES] = "bytes", [KIPSEC_LFT_A_PACKETS] = "packets",
+	[KIPSEC_LFT_A_ADD_SECS] = "add_secs", [KIPSEC_LFT_A_USE_SECS] = "use_secs",
+};
+
+/*
+ * "lifetime" (limits, 0 = none), "current" (use_secs null while unused) and
+ * "expired" ("soft", "hard" or null). Nothing when the kernel sent none.
+ */
+static void sa_lifetime_json(struct json_object *o, struct nlattr *const *tb)
+{
+	struct lft_view l, c;
+	struct json_object *j;
+	uint32_t st;
+	int a;
+
+	if (get_lft(tb[KIPSEC_SA_A_LIFETIME], &l) || get_lft(tb[KIPSEC_SA_A_CURRENT], &c))
+		return;
+	if (tb[KIPSEC_SA_A_LIFETIME]) {
+		j = json_object_new_object();
+		for (a = KIPSEC_LFT_A_SOFT_BYTES; a <= KIPSEC_LFT_A_HARD_USE_SECS; a++)
+			json_object_object_add(j, lft_keys[a], json_object_new_uint64(l.v[a]));
+		json_object_object_add(o, "lifetime", j);
+	}
+	if (tb[KIPSEC_SA_A_CURRENT]) {
+		j = json_object_new_object();
+		for (a = KIPSEC_LFT_A_BYTES; a <= KIPSEC_LFT_A_USE_SECS; a++)
+			json_object_object_add(j, lft_keys[a], c.present[a] ?
+					       json_object_new_uint64(c.v[a]) : NULL);
+		json_object_object_add(o, "current", j);
+	}
+	if (tb[KIPSEC_SA_A_FLAGS_STATE]) {
+		st = nla_get_u32(tb[KIPSEC_SA_A_FLAGS_STATE]);
+		json_object_object_add(o, "expired",
+				       st & KIPSEC_SA_S_HARD_EXPIRED ? json_object_new_string("hard") :
+				       st & KIPSEC_SA_S_SOFT_EXPIRED ? json_object_new_string("soft") :
+				       NULL);
+	}
+}
+
+static void lft_pair_text(FILE *f, const char *what, const char *unit,
+			  uint64_t soft, uint64_t hard)
+{
+	fprintf(f, "\t  %s: soft ", what);
+	if (soft)
+		fprintf(f, "%" PRIu64 "(%s)", soft, unit);
+	else
+		fputs("none", f);
+	fputs(", hard ", f);
+	if (hard)
+		fprintf(f, "%" PRIu64 "(%s)\n", hard, unit);
+	else
+		fputs("none\n", f);
+}
+
+/*
+ * As `ip -s xfrm state`: "lifetime config:" (when a limit is set, or
+ * with -s) and "lifetime current:" (always).
+ */
+static void sa_lifetime_text(FILE *f, struct nlattr *const *tb, bool all)
+{
+	struct lft_view l, c;
+	bool any = false;
+	uint32_t st = 0;
+	int a;
+
+	if (get_lft(tb[KIPSEC_SA_A_LIFETIME], &l) || get_lft(tb[KIPSEC_SA_A_CURRENT], &c))
+		return;
+	for (a = KIPSEC_LFT_A_SOFT_BYTES; a <= KIPSEC_LFT_A_HARD_USE_SECS; a++)
+		any |= l.v[a] != 0;
+	if (tb[KIPSEC_SA_A_LIFETIME] && (any || all)) {
+		fputs("\tlifetime config:\n", f);
+		lft_pair_text(f, "limit", "bytes", l.v[KIPSEC_LFT_A_SOFT_BYTES],
+			      l.v[KIPSEC_LFT_A_HARD_BYTES]);
+		lft_pair_text(f, "limit", "packets", l.v[KIPSEC_LFT_A_SOFT_PACKETS],
+			      l.v[KIPSEC_LFT_A_HARD_PACKETS]);
+		lft_pair_text(f, "expire add", "sec", l.v[KIPSEC_LFT_A_SOFT_ADD_SECS],
+			      l.v[KIPSEC_LFT_A_HARD_ADD_SECS]);
+		lft_pair_text(f, "expire use", "sec", l.v[KIPSEC_LFT_A_SOFT_USE_SECS],
+			      l.v[KIPSEC_LFT_A_HARD_USE_SECS]);
+	}
+	if (tb[KIPSEC_SA_A_CURRENT]) {
+		fprintf(f, "\tlifetime current:\n\t  %" PRIu64 "(bytes), %" PRIu64 "(packets)\n",
+			c.v[KIPSEC_LFT_A_BYTES], c.v[KIPSEC_LFT_A_PACKETS]);
+		fprintf(f, "\t  add %" PRIu64 "(sec ago) use ", c.v[KIPSEC_LFT_A_ADD_SECS]);
+		if (c.present[KIPSEC_LFT_A_USE_SECS])
+			fprintf(f, "%" PRIu64 "(sec ago)\n", c.v[KIPSEC_LFT_A_USE_SECS]);
+		else
+			fputs("never\n", f);
+	}
+	if (tb[KIPSEC_SA_A_FLAGS_STATE])
+		st = nla_get_u32(tb[KIPSEC_SA_A_FLAGS_STATE]);
+	if (st & (KIPSEC_SA_S_SOFT_EXPIRED | KIPSEC_SA_S_HARD_EXPIRED))
+		fprintf(f, "\texpired: %s\n", st & KIPSEC_SA_S_HARD_EXPIRED ? "hard" : "soft");
+}
+
 /* ---------------------------------------------------------------- SAs */
 
 struct sa_view {
@@ -253,6 +386,7 @@ static struct json_object *sa_view_json(const struct sa_view *v)
 	json_object_object_add(o, "seq_out", json_u64_or_null(tb[KIPSEC_SA_A_SEQ_OUT]));
 	json_object_object_add(o, "seq_in", json_u64_or_null(tb[KIPSEC_SA_A_SEQ_IN]));
 	json_object_object_add(o, "stats", counters_json(&v->stats));
+	sa_lifetime_json(o, tb);
 	return o;
 }
 
@@ -332,6 +466,7 @@ static void sa_view_text(FILE *f, const struct sa_view *v, bool all)
 		fprintf(f, "\tanti-replay context: seq 0x%" PRIx64 ", oseq 0x%" PRIx64 "\n",
 			tb[KIPSEC_SA_A_SEQ_IN] ? nla_get_u64(tb[KIPSEC_SA_A_SEQ_IN]) : 0,
 			tb[KIPSEC_SA_A_SEQ_OUT] ? nla_get_u64(tb[KIPSEC_SA_A_SEQ_OUT]) : 0);
+	sa_lifetime_text(f, tb, all);
 	fprintf(f, "\tstats:\n");
 	counters_text(f, "\t  ", &v->stats, all);
 }
@@ -498,6 +633,7 @@ static struct json_object *pol_view_json(const struct pol_view *v)
 	}
 	json_object_object_add(o, "tmpls", arr);
 	json_object_object_add(o, "stats", counters_json(&v->stats));
+	sa_lifetime_json(o, tb);
 	return o;
 }
 

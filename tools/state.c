@@ -6,6 +6,7 @@
 #include "nl.h"
 #include "output.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -30,7 +31,7 @@ static const struct {
 
 /* ip xfrm state options kipsec does not implement: refused by name. */
 static const char *const unsupported[] = {
-	"sel", "limit", "mark", "output-mark", "if_id", "coa", "ctx",
+	"sel", "mark", "output-mark", "if_id", "coa", "ctx",
 	"extra-flag", "offload", "tfcpad", "replay-seq", "replay-seq-hi",
 	"replay-oseq-hi", "seq", "comp", "lifetime", "dir", "pcpu-num", NULL,
 };
@@ -178,6 +179,66 @@ static int parse_auth(struct toks *t, struct sa_req *r, bool trunc)
 	return 0;
 }
 
+/* ip xfrm's limit names -> enum kipsec_lft_attr */
+static const struct {
+	const char *word;
+	int attr;
+} limit_words[] = {
+	{ "byte-soft", KIPSEC_LFT_A_SOFT_BYTES },
+	{ "byte-hard", KIPSEC_LFT_A_HARD_BYTES },
+	{ "packet-soft", KIPSEC_LFT_A_SOFT_PACKETS },
+	{ "packet-hard", KIPSEC_LFT_A_HARD_PACKETS },
+	{ "time-soft", KIPSEC_LFT_A_SOFT_ADD_SECS },
+	{ "time-hard", KIPSEC_LFT_A_HARD_ADD_SECS },
+	{ "time-use-soft", KIPSEC_LFT_A_SOFT_USE_SECS },
+	{ "time-use-hard", KIPSEC_LFT_A_HARD_USE_SECS },
+};
+
+/*
+ * limit NAME N [NAME N]...: ip xfrm takes one pair per "limit"; kipsec
+ * also takes several after one "limit".
+ */
+static int parse_limit(struct toks *t, struct sa_req *r)
+{
+	int n = 0;
+	size_t i;
+
+	while (toks_more(t)) {
+		const char *w = toks_peek(t), *v;
+
+		for (i = 0; i < sizeof(limit_words) / sizeof(limit_words[0]); i++)
+			if (!strcmp(w, limit_words[i].word))
+				break;
+		if (i == sizeof(limit_words) / sizeof(limit_words[0]))
+			break;
+		t->i++;
+		if (r->lft_seen & (1u << limit_words[i].attr))
+			return fail("'limit %s' given twice", w);
+		r->lft_seen |= 1u << limit_words[i].attr;
+		if (toks_value(t, w, "a number", &v) ||
+		    parse_u64(w, v, &r->lft[limit_words[i].attr]))
+			return -1;
+		n++;
+	}
+	if (!n)
+		return fail("'limit' needs time-soft, time-hard, time-use-soft, time-use-hard, "
+			    "byte-soft, byte-hard, packet-soft or packet-hard and a number");
+	r->has_lft = true;
+	return 0;
+}
+
+/* A soft limit above its hard one would never be reported. */
+static int check_limits(const struct sa_req *r)
+{
+	int a;
+
+	for (a = KIPSEC_LFT_A_SOFT_BYTES; a <= KIPSEC_LFT_A_SOFT_USE_SECS; a += 2)
+		if (r->lft[a] && r->lft[a + 1] && r->lft[a] > r->lft[a + 1])
+			return fail("soft limit %" PRIu64 " is above the hard limit %" PRIu64,
+				    r->lft[a], r->lft[a + 1]);
+	return 0;
+}
+
 /* src, dst, proto, spi: the SA identity, valid in every sub-command but flush. */
 static int parse_id_word(struct toks *t, struct sa_req *r, const char *k, bool *used)
 {
@@ -240,6 +301,18 @@ static int parse_sa_word(struct toks *t, struct sa_req *r, const char *k)
 		return parse_flags(t, r);
 	if (!strcmp(k, "encap"))
 		return parse_encap(t, r);
+	if (!strcmp(k, "limit"))
+		return parse_limit(t, r);
+	if (r->op == STATE_UPDATE && (!strcmp(k, "new-src") || !strcmp(k, "new-dst"))) {
+		bool d = k[4] == 'd';
+
+		if (d)
+			ONCE(r->has_new_dst, k);
+		else
+			ONCE(r->has_new_src, k);
+		return toks_value(t, k, "an address", &v) ? -1 :
+		       parse_addr(v, d ? &r->new_dst : &r->new_src);
+	}
 	if (!strcmp(k, "aead") || !strcmp(k, "enc"))
 		return parse_enc(t, r, k[0] == 'a');
 	if (!strcmp(k, "auth") || !strcmp(k, "auth-trunc"))
@@ -289,6 +362,11 @@ static int check_add(struct sa_req *r)
 		return fail("the encap original address must be of the SA's address family");
 	if (r->has_encap && r->proto != KIPSEC_PROTO_ESP)
 		return fail("only ESP can be encapsulated in UDP");
+	if ((r->has_new_src && r->new_src.family != r->dst.family) ||
+	    (r->has_new_dst && r->new_dst.family != r->dst.family))
+		return fail("new-src and new-dst must be of the SA's address family");
+	if (check_limits(r))
+		return -1;
 	if (r->proto == KIPSEC_PROTO_AH) {
 		if (r->enc_alg)
 			return fail("AH does not encrypt: drop '%s'", r->aead ? "aead" : "enc");
@@ -410,6 +488,25 @@ int state_build(struct nl_msg *msg, const struct sa_req *r)
 		    nla_put(msg, KIPSEC_SA_A_ENCAP_OA, (int)r->encap_oa.len, r->encap_oa.bytes))
 			return -1;
 	}
+	if (r->has_lft) {
+		struct nlattr *l = nla_nest_start(msg, KIPSEC_SA_A_LIFETIME);
+		int a;
+
+		if (!l)
+			return -1;
+		for (a = KIPSEC_LFT_A_SOFT_BYTES; a <= KIPSEC_LFT_A_HARD_USE_SECS; a++)
+			if (r->lft[a] && nla_put_u64(msg, a, r->lft[a]))
+				return -1;
+		/* Empty (all limits 0 = none) is meaningful on update: keep it. */
+		if (knl_nest_end(msg, l, KIPSEC_SA_A_LIFETIME))
+			return -1;
+	}
+	if (r->has_new_src &&
+	    nla_put(msg, KIPSEC_SA_A_NEW_SRC, r->new_src.len, r->new_src.bytes))
+		return -1;
+	if (r->has_new_dst &&
+	    nla_put(msg, KIPSEC_SA_A_NEW_DST, r->new_dst.len, r->new_dst.bytes))
+		return -1;
 	if (r->enc_alg) {
 		if (nla_put_u16(msg, KIPSEC_SA_A_ENC_ALG, r->enc_alg) ||
 		    nla_put_u16(msg, KIPSEC_SA_A_ENC_KEY_BITS, r->enc_key_bits))

@@ -36,6 +36,12 @@ struct sa_req {
 	uint8_t enc_key[64];
 	uint8_t integ_key[128];
 	bool stats;		/* list -s */
+	/* limit ...: indexed by enum kipsec_lft_attr (SOFT_BYTES..HARD_USE_SECS) */
+	bool has_lft;
+	uint64_t lft[16];
+	uint32_t lft_seen;	/* bit per attribute: given twice is an error */
+	bool has_new_src, has_new_dst;	/* update: move the SA */
+	struct kaddr new_src, new_dst;
 };
 
 /*

@@ -71,7 +71,13 @@ enum kipsec_cmd {
 	 *            existing SA with the same (dst, spi, proto) is replaced.
 	 * SA_UPDATE  change an existing SA identified by (DST, SPI, PROTO): the
 	 *            attributes present replace the current values (keys and
-	 *            algorithms cannot change: -EINVAL).
+	 *            algorithms cannot change: -EINVAL). Changeable:
+	 *            REPLAY_WINDOW, SEQ_OUT, LIFETIME (the nest replaces all
+	 *            limits: one left out is none; a soft expiry already
+	 *            reported is forgotten, a hard one is final), NEW_SRC and
+	 *            NEW_DST, the encap ports; SRC, MODE, REQID and FLAGS may
+	 *            be repeated unchanged. An address move takes one RCU
+	 *            grace period during which packets find no SA.
 	 * SA_DEL     delete the SA identified by (DST, SPI, PROTO).
 	 * SA_GET     without NLM_F_DUMP: the SA identified by (DST, SPI, PROTO);
 	 *            with NLM_F_DUMP: every SA of the namespace, one message each.
@@ -108,8 +114,14 @@ enum kipsec_cmd {
 	 * Events, sent on KIPSEC_MCGRP_EVENTS only (never accepted as requests).
 	 * ACQUIRE  an outbound packet matched a protect policy with no usable SA;
 	 *          carries KIPSEC_A_POLICY (the policy) and KIPSEC_A_ACQUIRE.
-	 * EXPIRE   an SA reached a soft or hard limit; carries KIPSEC_A_SA and
-	 *          KIPSEC_A_EXPIRE_HARD (flag) for a hard expiry.
+	 * EXPIRE   an SA reached a soft or hard limit (or, without ESN, used up
+	 *          its sequence numbers: hard); carries KIPSEC_A_SA (as SA_GET
+	 *          replies, FLAGS_STATE and CURRENT included) and the flag
+	 *          KIPSEC_A_EXPIRE_HARD for a hard expiry. Soft: sent once per
+	 *          SA (again only after UPDATE sets new limits); the SA keeps
+	 *          working. Hard: sent once, then the SA is deleted (no other
+	 *          message says so). A hard limit reached without the soft one
+	 *          sends only the hard event.
 	 */
 	KIPSEC_CMD_ACQUIRE,
 	KIPSEC_CMD_EXPIRE,
@@ -204,7 +216,14 @@ enum kipsec_encap {
 /*
  * Lifetime attributes (nests KIPSEC_SA_A_LIFETIME and KIPSEC_SA_A_CURRENT),
  * u64 each. Byte limits count the inner packet bytes, as
- * KIPSEC_STATS_A_BYTES does; USE = since the first packet.
+ * KIPSEC_STATS_A_BYTES does; USE = since the first packet. Soft may not be
+ * above hard (-EINVAL). Seconds run on the boot clock and are checked once
+ * a second (up to ~1 s late). Bytes and packets are checked on the packet
+ * path without a shared counter: the packet that reaches a limit passes,
+ * later ones are refused (DROP_EXPIRED) until the SA is gone; with several
+ * CPUs sending on one SA the count may pass a limit by up to 1/16 of the
+ * smallest byte/packet limit (exact when a limit is below 16 packets per
+ * CPU).
  */
 enum kipsec_lft_attr {
 	KIPSEC_LFT_A_UNSPEC,
@@ -359,6 +378,14 @@ enum kipsec_tmpls_attr {
  * the newest one with the same protocol, mode, addresses (tunnel: SRC/DST of
  * the template; transport: the packet's) and, when REQID is not 0, reqid.
  * When SPI is given the policy is bound to exactly that SA.
+ *
+ * Rekeying (make-before-break): add the new inbound SA, then the new
+ * outbound SA with the same reqid. Outbound traffic moves to the new SA
+ * with the next packet (the newest SA wins; a packet uses either the old
+ * or the new SA, never none), while the old inbound SA keeps accepting
+ * until it is deleted. Delete the old outbound SA, then, once the peer
+ * has switched and packets in flight have arrived, the old inbound one.
+ * "Newest" is the order of SA_ADD (NLM_F_REPLACE counts as new).
  */
 enum kipsec_tmpl_attr {
 	KIPSEC_TMPL_A_UNSPEC,
