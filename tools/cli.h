@@ -27,6 +27,7 @@ struct cli_opts {
 int state_main(int argc, char **argv, const struct cli_opts *o);
 int policy_main(int argc, char **argv, const struct cli_opts *o);
 int stats_main(int argc, char **argv, const struct cli_opts *o);
+int monitor_main(int argc, char **argv, const struct cli_opts *o);
 
 void usage_state(void);
 void usage_policy(void);

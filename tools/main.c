@@ -12,7 +12,7 @@
 static void usage_main(FILE *f)
 {
 	fputs("Usage: kipsec [OPTIONS] OBJECT COMMAND [ARGS]\n"
-	      "OBJECT := state | policy | stats | help\n"
+	      "OBJECT := state | policy | stats | monitor | help\n"
 	      "OPTIONS:\n"
 	      "  -j, --json     print a JSON array of objects (keys: see tools/README.md)\n"
 	      "  -p, --pretty   indent the JSON\n"
@@ -114,6 +114,8 @@ int main(int argc, char **argv)
 		return policy_main(argc, argv, &o);
 	if (!strcmp(obj, "stats"))
 		return stats_main(argc, argv, &o);
+	if (!strcmp(obj, "monitor"))
+		return monitor_main(argc, argv, &o);
 	if (!strcmp(obj, "help")) {
 		if (argc > 0 && !strcmp(argv[0], "state"))
 			usage_state();
@@ -123,6 +125,6 @@ int main(int argc, char **argv)
 			usage_main(stdout);
 		return EXIT_OK;
 	}
-	fprintf(stderr, "kipsec: unknown object '%s': use state, policy or stats\n", obj);
+	fprintf(stderr, "kipsec: unknown object '%s': use state, policy, stats or monitor\n", obj);
 	return EXIT_USAGE;
 }
