@@ -9,7 +9,7 @@
  *
  *   - at most KIPSEC_ACQ_QLEN (16) packets held per policy; a packet beyond
  *     that is dropped and counted as DROP_ACQUIRE;
- *   - each packet is held at most KIPSEC_ACQ_HOLD (5 s); then it is dropped
+ *   - each packet is held at most KIPSEC_ACQ_HOLD (10 s); then it is dropped
  *     and counted as DROP_ACQUIRE;
  *   - at most one ACQUIRE per policy per KIPSEC_ACQ_INTERVAL (1 s), however
  *     many packets or flows are waiting (counted as ACQUIRES).
@@ -28,7 +28,7 @@
 #include "kipsec.h"
 
 #define KIPSEC_ACQ_QLEN		16
-#define KIPSEC_ACQ_HOLD		(5 * HZ)
+#define KIPSEC_ACQ_HOLD		(10 * HZ)
 #define KIPSEC_ACQ_INTERVAL	HZ
 
 struct kipsec_acq_held {

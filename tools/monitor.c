@@ -253,7 +253,8 @@ int monitor_main(int argc, char **argv, const struct cli_opts *o)
 		if (!strcmp(argv[0], "help")) {
 			printf("Usage: kipsec [-j] monitor [count N]\n"
 			       "Print kipsec events (acquire, expire) as they come, one line each;\n"
-			       "-j: one JSON object per line. count N: exit after N events.\n");
+			       "-j: one JSON object per line. count N: exit after N events.\n"
+			       "Once subscribed it says \"kipsec: monitor: listening\" on stderr.\n");
 			return EXIT_OK;
 		}
 		if (!strcmp(argv[0], "count") && argc > 1) {
@@ -305,6 +306,8 @@ int monitor_main(int argc, char **argv, const struct cli_opts *o)
 	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, &m);
 	/* A burst of events must not be lost for want of buffer. */
 	nl_socket_set_buffer_size(sk, 1 << 20, 0);
+	/* On stderr, so stdout stays events only: scripts wait for this line. */
+	fprintf(stderr, "kipsec: monitor: listening\n");
 
 	for (;;) {
 		err = nl_recvmsgs_default(sk);
