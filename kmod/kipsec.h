@@ -262,6 +262,8 @@ u64 kipsec_replay_seq(struct kipsec_sa *sa, u32 seql);
 int kipsec_seq_out_next(struct kipsec_sa *sa, u64 *seq);
 /* SEQ_IN on ADD: a fresh SA expects numbers above seq. */
 void kipsec_replay_set_top(struct kipsec_replay *rp, u64 seq);
+void kipsec_replay_bitmap(const struct kipsec_replay *rp, u32 *words,
+			  unsigned int nwords);
 
 /* ------------------------------------------------------------ policy */
 
@@ -381,6 +383,24 @@ int kipsec_encap_nl_fill(struct sk_buff *skb, const struct kipsec_sa *sa);
 /* netlink.c */
 int kipsec_netlink_init(void);
 void kipsec_netlink_exit(void);
+/* Multicast an ACQUIRE for pol and fl (tmpl: first template without SA). Atomic. */
+void kipsec_nl_acquire(struct net *net, const struct kipsec_policy *pol,
+		       const struct kipsec_flow *fl, unsigned int tmpl);
+
+/*
+ * acquire.c: packets held for a missing SA, ACQUIRE events. init allocates
+ * the queue of an outbound protect policy before it is published; shutdown
+ * (process context, after unlinking) drops what it holds; free (RCU
+ * callback) releases it. kipsec_acquire() (packet path) returns true when
+ * it took the skb (held, dropped and counted, or sent). kipsec_acq_flush()
+ * (kipsec_net.lock held) sends the packets that have their SAs now.
+ */
+int kipsec_acq_init(struct net *net, struct kipsec_policy *pol);
+void kipsec_acq_shutdown(struct kipsec_policy *pol);
+void kipsec_acq_free(struct kipsec_policy *pol);
+bool kipsec_acquire(struct net *net, struct kipsec_policy *pol,
+		    struct sk_buff *skb, const struct kipsec_flow *fl);
+void kipsec_acq_flush(struct net *net);
 
 /* output.c / input.c: per-netns netfilter hooks */
 int kipsec_hooks_register(struct net *net);

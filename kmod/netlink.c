@@ -323,6 +323,23 @@ static int kipsec_sa_parse(struct nlattr **tb, const struct nlattr *nest,
 	return kipsec_encap_nl_parse(tb, cfg, extack);
 }
 
+/* KIPSEC_SA_A_REPLAY_BITMAP: which of the last REPLAY_WINDOW numbers arrived. */
+static int kipsec_put_replay_bitmap(struct sk_buff *skb, struct kipsec_sa *sa)
+{
+	struct nlattr *a = NULL;
+	unsigned int nwords;
+
+	spin_lock_bh(&sa->replay.lock);
+	nwords = DIV_ROUND_UP(sa->replay.window, 32);
+	if (nwords) {
+		a = nla_reserve(skb, KIPSEC_SA_A_REPLAY_BITMAP, nwords * sizeof(u32));
+		if (a)
+			kipsec_replay_bitmap(&sa->replay, nla_data(a), nwords);
+	}
+	spin_unlock_bh(&sa->replay.lock);
+	return nwords && !a ? -EMSGSIZE : 0;
+}
+
 /* cb: in a dump, to flag it NLM_F_DUMP_INTR when the table changed meanwhile. */
 static int kipsec_sa_fill(struct sk_buff *skb, struct kipsec_sa *sa, u32 portid,
 			  u32 seq, int flags, u8 cmd, struct netlink_callback *cb)
@@ -372,6 +389,8 @@ static int kipsec_sa_fill(struct sk_buff *skb, struct kipsec_sa *sa, u32 portid,
 		goto cancel;
 	if (kipsec_lft_fill(skb, sa))
 		goto cancel;
+	if (kipsec_put_replay_bitmap(skb, sa))
+		goto cancel;
 
 	nla_nest_end(skb, nest);
 	genlmsg_end(skb, hdr);
@@ -400,6 +419,8 @@ static int kipsec_nl_sa_add(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&kn->lock);
 	err = kipsec_sad_add(net, &cfg, info->nlhdr->nlmsg_flags & NLM_F_REPLACE,
 			     info->extack);
+	if (!err)
+		kipsec_acq_flush(net);	/* packets held for this SA go now */
 	mutex_unlock(&kn->lock);
 	return err;
 }
@@ -1260,6 +1281,42 @@ void kipsec_nl_expire(struct kipsec_sa *sa, bool hard)
 }
 
 /* -------------------------------------------------------------- family */
+
+/*
+ * An ACQUIRE event: the policy as POLICY_GET shows it, then what the packet
+ * carried. Called from the packet path (atomic); lost if memory is short.
+ */
+void kipsec_nl_acquire(struct net *net, const struct kipsec_policy *pol,
+		       const struct kipsec_flow *fl, unsigned int tmpl)
+{
+	struct sk_buff *msg;
+	struct nlattr *nest;
+
+	if (!genl_has_listeners(&kipsec_family, net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	if (kipsec_pol_fill(msg, pol, 0, 0, 0, KIPSEC_CMD_ACQUIRE, NULL))
+		goto free;
+	nest = nla_nest_start(msg, KIPSEC_A_ACQUIRE);
+	if (!nest ||
+	    kipsec_nla_put_addr(msg, KIPSEC_ACQ_A_SRC, fl->family, &fl->saddr) ||
+	    kipsec_nla_put_addr(msg, KIPSEC_ACQ_A_DST, fl->family, &fl->daddr) ||
+	    nla_put_u8(msg, KIPSEC_ACQ_A_PROTO, fl->proto) ||
+	    nla_put_u16(msg, KIPSEC_ACQ_A_SPORT, fl->sport) ||
+	    nla_put_u16(msg, KIPSEC_ACQ_A_DPORT, fl->dport) ||
+	    nla_put_u8(msg, KIPSEC_ACQ_A_TMPL, tmpl))
+		goto free;
+	nla_nest_end(msg, nest);
+	/* kipsec_pol_fill() closed the message before the ACQUIRE nest. */
+	nlmsg_end(msg, nlmsg_hdr(msg));
+	genlmsg_multicast_netns(&kipsec_family, net, msg, 0, 0, GFP_ATOMIC);
+	return;
+
+free:
+	nlmsg_free(msg);
+}
 
 /*
  * ACQUIRE and EXPIRE have no entry: they are events, and genetlink refuses

@@ -429,6 +429,9 @@ unsigned int kipsec_out_hook(void *priv, struct sk_buff *skb,
 	}
 	sa = kipsec_sad_lookup_out(net, &pol->tmpl[0], &fl);
 	if (!sa) {
+		/* Held until an SA comes (ACQUIRE sent), or dropped there. */
+		if (kipsec_acquire(net, pol, skb, &fl))
+			return NF_STOLEN;
 		why = KIPSEC_STATS_A_DROP_NOSA_OUT;
 		goto drop;
 	}

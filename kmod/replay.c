@@ -173,3 +173,19 @@ void kipsec_replay_set_top(struct kipsec_replay *rp, u64 seq)
 		bitmap_fill(rp->bitmap, rp->bits);
 	spin_unlock_bh(&rp->lock);
 }
+
+/*
+ * The uapi form of the window (KIPSEC_SA_A_REPLAY_BITMAP): bit i of the
+ * nwords u32 words set = sequence number top - i was accepted. Caller holds
+ * rp->lock.
+ */
+void kipsec_replay_bitmap(const struct kipsec_replay *rp, u32 *words,
+			  unsigned int nwords)
+{
+	u32 i, n = min_t(u32, rp->window, nwords * 32);
+
+	memset(words, 0, nwords * sizeof(*words));
+	for (i = 0; i < n && i < rp->top; i++)
+		if (test_bit((rp->top - i) & (rp->bits - 1), rp->bitmap))
+			words[i / 32] |= 1U << (i % 32);
+}

@@ -88,6 +88,7 @@ static void kipsec_policy_free_rcu(struct rcu_head *head)
 {
 	struct kipsec_policy *pol = container_of(head, struct kipsec_policy, rcu);
 
+	kipsec_acq_free(pol);
 	free_percpu(pol->stats);
 	kfree(pol);
 }
@@ -95,6 +96,7 @@ static void kipsec_policy_free_rcu(struct rcu_head *head)
 /* Readers may still walk over pol; it goes after a grace period. */
 static void kipsec_policy_release(struct kipsec_policy *pol)
 {
+	kipsec_acq_shutdown(pol);	/* held packets never outlive their policy */
 	call_rcu(&pol->rcu, kipsec_policy_free_rcu);
 }
 
@@ -147,12 +149,16 @@ int kipsec_spd_insert(struct net *net, struct kipsec_policy *pol, bool replace,
 			return -EEXIST;
 		}
 		/* Same place in the lookup order, same ID; counters start again. */
+		if (kipsec_acq_init(net, pol))
+			return -ENOMEM;
 		pol->id = p->id;
 		list_replace_rcu(&p->list, &pol->list);
 		kipsec_policy_release(p);
 		return 0;
 	}
 
+	if (kipsec_acq_init(net, pol))
+		return -ENOMEM;
 	pol->id = kipsec_spd_new_id(kn);
 	/* After the last policy of equal or lower priority value. */
 	pos = head;

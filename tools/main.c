@@ -183,6 +183,6 @@ static int run_object(int argc, char **argv, const struct cli_opts *o)
 			usage_main(stdout);
 		return EXIT_OK;
 	}
-	fprintf(stderr, "kipsec: unknown object '%s': use state, policy or stats\n", obj);
+	fprintf(stderr, "kipsec: unknown object '%s': use state, policy, stats or monitor\n", obj);
 	return EXIT_USAGE;
 }

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -38,12 +39,24 @@ static const struct {
 	{ KIPSEC_STATS_A_DROP_PROTO, "proto", "drop_proto" },
 	{ KIPSEC_STATS_A_DROP_ACQUIRE, "acquire", "drop_acquire" },
 	{ KIPSEC_STATS_A_DROP_EXPIRED, "expired", "drop_expired" },
+	/* From ACQUIRES on: events, not drops (see first_event_counter()). */
 	{ KIPSEC_STATS_A_ACQUIRES, "acquires", "acquires" },
 	{ KIPSEC_STATS_A_QUEUED, "queued", "queued" },
 	{ KIPSEC_STATS_A_NATT_KEEPALIVE, "natt-keepalive", "natt_keepalive" },
 	{ KIPSEC_STATS_A_FRAG_OUT, "frag-out", "frag_out" },
 	{ KIPSEC_STATS_A_ICMP_TOO_BIG, "icmp-too-big", "icmp_too_big" },
 };
+
+/* counters[] index of the first counter that is not a drop reason. */
+static size_t first_event_counter(void)
+{
+	size_t i;
+
+	for (i = 0; i < N(counters); i++)
+		if (counters[i].attr == KIPSEC_STATS_A_ACQUIRES)
+			break;
+	return i;
+}
 
 static struct nla_policy sa_pol[KIPSEC_SA_A_MAX + 1] = {
 	[KIPSEC_SA_A_SPI] = { .type = NLA_U32 },
@@ -64,6 +77,7 @@ static struct nla_policy sa_pol[KIPSEC_SA_A_MAX + 1] = {
 	[KIPSEC_SA_A_LIFETIME] = { .type = NLA_NESTED },
 	[KIPSEC_SA_A_CURRENT] = { .type = NLA_NESTED },
 	[KIPSEC_SA_A_FLAGS_STATE] = { .type = NLA_U32 },
+	[KIPSEC_SA_A_REPLAY_BITMAP] = { .type = NLA_UNSPEC },
 };
 
 static struct nla_policy pol_pol[KIPSEC_POL_A_MAX + 1] = {
@@ -133,25 +147,38 @@ static struct json_object *counters_json(const struct counters *c)
 	return o;
 }
 
-/* "packets N bytes N" then "drops: NAME N ..." (-s: every counter). */
-static void counters_text(FILE *f, const char *indent, const struct counters *c, bool all)
+/* One line "LABEL NAME N ..." of counters[from..to), nonzero ones unless all. */
+static void counters_line(FILE *f, const char *indent, const char *label,
+			  const struct counters *c, size_t from, size_t to, bool all)
 {
 	bool any = false;
 	size_t i;
 
-	fprintf(f, "%spackets %" PRIu64 " bytes %" PRIu64 "\n", indent,
-		c->v[KIPSEC_STATS_A_PACKETS], c->v[KIPSEC_STATS_A_BYTES]);
-	for (i = 2; i < N(counters); i++) {
+	for (i = from; i < to; i++) {
 		uint64_t v = c->v[counters[i].attr];
 
 		if (!v && !all)
 			continue;
-		fprintf(f, "%s%s %s %" PRIu64, any ? "" : indent, any ? "" : "drops:",
+		fprintf(f, "%s%s %s %" PRIu64, any ? "" : indent, any ? "" : label,
 			counters[i].text, v);
 		any = true;
 	}
 	if (any)
 		fputc('\n', f);
+}
+
+/*
+ * "packets N bytes N", "drops: NAME N ..." then "events: NAME N ..."
+ * (acquires, queued, ...); -s: every counter, also the zero ones.
+ */
+static void counters_text(FILE *f, const char *indent, const struct counters *c, bool all)
+{
+	size_t ev = first_event_counter();
+
+	fprintf(f, "%spackets %" PRIu64 " bytes %" PRIu64 "\n", indent,
+		c->v[KIPSEC_STATS_A_PACKETS], c->v[KIPSEC_STATS_A_BYTES]);
+	counters_line(f, indent, "drops:", c, 2, ev, all);
+	counters_line(f, indent, "events:", c, ev, N(counters), all);
 }
 
 static bool addr_ok(struct nlattr *a)
@@ -313,6 +340,73 @@ static void sa_lifetime_text(FILE *f, struct nlattr *const *tb, bool all)
 
 /* ---------------------------------------------------------------- SAs */
 
+/*
+ * KIPSEC_SA_A_REPLAY_BITMAP as hex, most significant word first, so that
+ * the last digit's bit 0 is SEQ_IN itself ("0x...07": SEQ_IN and the two
+ * below it arrived). NULL when absent or malformed.
+ */
+static const char *replay_bitmap_hex(struct nlattr *a, char *buf, size_t cap)
+{
+	const uint32_t *w;
+	size_t n, i, off;
+
+	if (!a || nla_len(a) <= 0 || nla_len(a) % 4)
+		return NULL;
+	n = (size_t)nla_len(a) / 4;
+	if (cap < 3 + n * 8)
+		return NULL;
+	w = nla_data(a);
+	off = (size_t)snprintf(buf, cap, "0x");
+	for (i = n; i-- > 0;) {
+		uint32_t v;
+
+		memcpy(&v, &w[i], sizeof(v));
+		off += (size_t)snprintf(buf + off, cap - off, "%08" PRIx32, v);
+	}
+	return buf;
+}
+
+/* Bits of the window set (packets seen among the last REPLAY_WINDOW numbers). */
+static int replay_bitmap_count(struct nlattr *a)
+{
+	const uint8_t *p;
+	int i, n = 0;
+
+	if (!a || nla_len(a) % 4)
+		return 0;
+	p = nla_data(a);
+	for (i = 0; i < nla_len(a); i++)
+		n += __builtin_popcount(p[i]);
+	return n;
+}
+
+#define REPLAY_HEX_MAX (3 + KIPSEC_REPLAY_WINDOW_MAX / 4)
+
+static void sa_replay_json(struct json_object *o, struct nlattr *const *tb)
+{
+	char *hex = malloc(REPLAY_HEX_MAX);
+	const char *s = hex ? replay_bitmap_hex(tb[KIPSEC_SA_A_REPLAY_BITMAP], hex,
+						REPLAY_HEX_MAX) : NULL;
+
+	json_object_object_add(o, "replay_bitmap", json_str_or_null(s));
+	json_object_object_add(o, "replay_seen", s ?
+			       json_object_new_int(replay_bitmap_count(tb[KIPSEC_SA_A_REPLAY_BITMAP])) :
+			       NULL);
+	free(hex);
+}
+
+static void sa_replay_text(FILE *f, struct nlattr *const *tb)
+{
+	char *hex = malloc(REPLAY_HEX_MAX);
+	const char *s = hex ? replay_bitmap_hex(tb[KIPSEC_SA_A_REPLAY_BITMAP], hex,
+						REPLAY_HEX_MAX) : NULL;
+
+	if (s)
+		fprintf(f, "\treplay-window state: seen %d bitmap %s\n",
+			replay_bitmap_count(tb[KIPSEC_SA_A_REPLAY_BITMAP]), s);
+	free(hex);
+}
+
 struct sa_view {
 	struct nlattr *tb[KIPSEC_SA_A_MAX + 1];
 	struct counters stats;
@@ -385,6 +479,7 @@ static struct json_object *sa_view_json(const struct sa_view *v)
 			       json_object_new_int(nla_get_u8(tb[KIPSEC_SA_A_ICV_LEN])) : NULL);
 	json_object_object_add(o, "seq_out", json_u64_or_null(tb[KIPSEC_SA_A_SEQ_OUT]));
 	json_object_object_add(o, "seq_in", json_u64_or_null(tb[KIPSEC_SA_A_SEQ_IN]));
+	sa_replay_json(o, tb);
 	json_object_object_add(o, "stats", counters_json(&v->stats));
 	sa_lifetime_json(o, tb);
 	return o;
@@ -467,6 +562,7 @@ static void sa_view_text(FILE *f, const struct sa_view *v, bool all)
 			tb[KIPSEC_SA_A_SEQ_IN] ? nla_get_u64(tb[KIPSEC_SA_A_SEQ_IN]) : 0,
 			tb[KIPSEC_SA_A_SEQ_OUT] ? nla_get_u64(tb[KIPSEC_SA_A_SEQ_OUT]) : 0);
 	sa_lifetime_text(f, tb, all);
+	sa_replay_text(f, tb);
 	fprintf(f, "\tstats:\n");
 	counters_text(f, "\t  ", &v->stats, all);
 }

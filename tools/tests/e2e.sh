@@ -194,7 +194,7 @@ json_is "d" "[]" "  empty after flush"
 run 0 "stats" stats
 has "drop_auth" "  text names counters"
 run 0 "stats -j" -j stats
-json_is "sorted(d[0].keys())[0:3]" "['bytes', 'drop_auth', 'drop_crypto']" "  JSON keys"
+json_is "all(k in d[0] for k in ['bytes', 'drop_auth', 'drop_crypto', 'drop_acquire', 'acquires', 'queued'])" "True" "  JSON keys"
 run 1 "usage error exit 1" state add src 10.0.0.1
 run 1 "unknown object" frobnicate
 
