@@ -93,11 +93,22 @@ static void kipsec_ah_ctx_free(struct kipsec_ah_ctx *ctx)
 	kfree_sensitive(ctx);	/* holds a digest */
 }
 
-/* AH header plus ICV and padding, for the family of the header before it. */
-static unsigned int kipsec_ah_len(const struct kipsec_sa *sa, u16 family)
+/*
+ * AH header plus ICV and padding. IPv6 needs 8-byte multiples, IPv4 only
+ * 4; Linux pads IPv4 to 8 as well and accepts nothing else by default, so
+ * 8 is sent everywhere (valid for both) and IPv4 accepts either.
+ */
+static unsigned int kipsec_ah_len(const struct kipsec_sa *sa)
 {
-	return ALIGN(sizeof(struct ip_auth_hdr) + sa->icv_len,
-		     family == AF_INET ? 4 : 8);
+	return ALIGN(sizeof(struct ip_auth_hdr) + sa->icv_len, 8);
+}
+
+static bool kipsec_ah_len_ok(const struct kipsec_sa *sa, u16 family,
+			     unsigned int ahlen)
+{
+	return ahlen == kipsec_ah_len(sa) ||
+	       (family == AF_INET &&
+		ahlen == ALIGN(sizeof(struct ip_auth_hdr) + sa->icv_len, 4));
 }
 
 /* ---------------------------------------------------- mutable fields */
@@ -523,7 +534,7 @@ void kipsec_ah_output(struct net *net, struct kipsec_sa *sa, struct sk_buff *skb
 		dev = skb_dst(skb)->dev;
 		same_dst = true;
 	}
-	ahlen = kipsec_ah_len(sa, ofamily);
+	ahlen = kipsec_ah_len(sa);
 
 	/* The configured MTU, never a learned PMTU (see kipsec_out_one()). */
 	mtu = dst_metric_raw(tunnel ? odst : skb_dst(skb), RTAX_MTU);
@@ -790,7 +801,7 @@ unsigned int kipsec_ah_input(struct net *net, struct sk_buff *skb, u8 pf,
 
 	why = KIPSEC_STATS_A_DROP_MALFORMED;
 	ahlen = (ah->hdrlen + 2) * 4;
-	if (ahlen != kipsec_ah_len(sa, family) || ah_off + ahlen > skb->len ||
+	if (!kipsec_ah_len_ok(sa, family, ahlen) || ah_off + ahlen > skb->len ||
 	    !pskb_may_pull(skb, ah_off + ahlen))
 		goto drop;
 	ah = (const struct ip_auth_hdr *)(skb->data + ah_off);

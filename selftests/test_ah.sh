@@ -74,8 +74,8 @@ if mode == "recv":
             got += 1
     print(got)
 else:
-    # next header and length are filled in by the kernel
-    opts = bytes([0, 0, 0x3e, 2, 0xaa, 0xbb, 0x1e, 4, 1, 2, 3, 4, 1, 2, 0, 0])
+    # 16 bytes (length field 1); the kernel fills in the next header
+    opts = bytes([0, 1, 0x3e, 2, 0xaa, 0xbb, 0x1e, 4, 1, 2, 3, 4, 1, 2, 0, 0])
     s.setsockopt(socket.IPPROTO_IPV6, IPV6_HOPOPTS, opts)
     s.setsockopt(socket.IPPROTO_IPV6, IPV6_DSTOPTS, opts)
     s.bind((sys.argv[4], 0))
@@ -115,14 +115,15 @@ tcp_ok "TCP over AH tunnel 6in6, B->A" "$NS_A" "${ASSOC_PA[K_U6]}" "$NS_B" 2 520
 	-B "${ASSOC_PB[K_U6]}"
 
 # --- NAT in the middle breaks AH: A2 (xfrm) -- M (masquerade) -- B2 (kipsec)
-NS_A2=$(ns_new a2) && NS_M=$(ns_new m) && NS_B2=$(ns_new b2) &&
-link_pair "$NS_A2" a0 "$NS_M" m0 && link_pair "$NS_M" m1 "$NS_B2" b0 &&
-addr "$NS_A2" a0 10.30.1.1/24 10.30.1.11/24 && addr "$NS_M" m0 10.30.1.254/24 &&
-addr "$NS_M" m1 10.30.2.254/24 && addr "$NS_B2" b0 10.30.2.1/24 &&
-ip -n "$NS_A2" route add default via 10.30.1.254 &&
-ip -n "$NS_B2" route add 10.30.1.0/24 via 10.30.2.254 &&
-nsx "$NS_M" sysctl -qw net.ipv4.ip_forward=1 &&
-nsx "$NS_M" nft -f - <<-EOF
+nat_topo() {
+	NS_A2=$(ns_new a2) && NS_M=$(ns_new m) && NS_B2=$(ns_new b2) &&
+	link_pair "$NS_A2" a0 "$NS_M" m0 && link_pair "$NS_M" m1 "$NS_B2" b0 &&
+	addr "$NS_A2" a0 10.30.1.1/24 10.30.1.11/24 && addr "$NS_M" m0 10.30.1.254/24 &&
+	addr "$NS_M" m1 10.30.2.254/24 && addr "$NS_B2" b0 10.30.2.1/24 &&
+	ip -n "$NS_A2" route add default via 10.30.1.254 &&
+	ip -n "$NS_B2" route add 10.30.1.0/24 via 10.30.2.254 &&
+	nsx "$NS_M" sysctl -qw net.ipv4.ip_forward=1 &&
+	nsx "$NS_M" nft -f - <<-EOF
 	table ip kt_nat {
 		chain post {
 			type nat hook postrouting priority srcnat;
@@ -130,6 +131,7 @@ nsx "$NS_M" nft -f - <<-EOF
 		}
 	}
 	EOF
+}
 # nat_assoc SRC SPI_AB SPI_BA: AH transport association A2(SRC) <-> B2.
 nat_assoc() {
 	bx_sa xfrm "$NS_A2" "$1" 10.30.2.1 "$2" transport ah sha256 &&
@@ -141,7 +143,7 @@ nat_assoc() {
 	ipsec "$OUR" "$NS_B2" policy add src 10.30.2.1 dst "$1" dir out tmpl proto ah mode transport &&
 	ipsec "$OUR" "$NS_B2" policy add src "$1" dst 10.30.2.1 dir in tmpl proto ah mode transport
 } >/dev/null
-check "NAT topology, AH SAs (A2=xfrm, B2=$OUR)" eval 'nat_assoc 10.30.1.11 0x5001 0x6001 &&
+check "NAT topology, AH SAs (A2=xfrm, B2=$OUR)" eval 'nat_topo && nat_assoc 10.30.1.11 0x5001 0x6001 &&
 	nat_assoc 10.30.1.1 0x5002 0x6002'
 ping_ok "without NAT (source 10.30.1.11): AH ping A2->B2 works" "$NS_A2" -c 2 -I 10.30.1.11 10.30.2.1
 ping_fails "with the outer source masqueraded: no AH ping A2->B2" "$NS_A2" -c 3 -I 10.30.1.1 10.30.2.1
@@ -149,7 +151,7 @@ nat=$(nsx "$NS_M" nft list chain ip kt_nat post | sed -n 's/.*counter packets \(
 auth=$(kipsec_sa_counter "$NS_B2" 0x5002 drop_auth)
 [ "${auth:-0}" -ge 3 ] && [ "${nat:-0}" -ge 3 ]
 result $? "NATed AH: ICV failures counted on the SA (drop_auth=$auth, NATed=$nat)" \
-	"$(kipsec_json "$NS_B2" state list)"
+	"$(kipsec_json "$NS_B2" state list; nsx "$NS_M" nft list ruleset)"
 got=$(sa_packets "$OUR" "$NS_B2" 0x5002)
 [ "${got:-x}" = 0 ]
 result $? "NATed AH: nothing accepted by the SA (packets=${got:-?})"
