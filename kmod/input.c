@@ -244,20 +244,47 @@ static int kipsec_in_finish6(struct net *net, struct sock *sk, struct sk_buff *s
 
 /*
  * Transport mode: the extension headers before ESP/AH (hop-by-hop,
- * destination options) were seen on the first pass; delivery resumes at
- * the transport header, named by the last next-header byte before it.
+ * destination options, routing) were seen on the first pass. Record them
+ * as ipv6_rcv() and the extension header handlers do (sockets asking for
+ * them get them), and resume delivery at the transport header, named by
+ * the last next-header byte before it.
  */
-static unsigned int kipsec_in_nhoff6(const struct sk_buff *skb)
+static void kipsec_in_exthdr6(struct sk_buff *skb)
 {
-	unsigned int nhoff = offsetof(struct ipv6hdr, nexthdr);
+	struct inet6_skb_parm *opt = IP6CB(skb);
 	unsigned int off = sizeof(struct ipv6hdr);
 	unsigned int end = skb_transport_offset(skb);
+	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
 
+	opt->nhoff = offsetof(struct ipv6hdr, nexthdr);
 	while (off < end && off + 8 <= skb_headlen(skb)) {
-		nhoff = off;
+		switch (nexthdr) {
+		case NEXTHDR_HOP:
+			opt->flags |= IP6SKB_HOPBYHOP;
+			break;
+		case NEXTHDR_ROUTING:
+			opt->srcrt = off;
+			break;
+		case NEXTHDR_DEST:
+			if (opt->srcrt)
+				opt->dst1 = off;
+			else
+				opt->dst0 = off;
+			break;
+		default:
+			goto bad;
+		}
+		opt->lastopt = off;
+		opt->nhoff = off;
+		nexthdr = skb->data[off];
 		off += ipv6_optlen((const struct ipv6_opt_hdr *)(skb->data + off));
 	}
-	return off == end ? nhoff : offsetof(struct ipv6hdr, nexthdr);
+	if (off == end)
+		return;
+bad:
+	/* Not what the transform left: deliver from the start. */
+	memset(opt, 0, sizeof(*opt));
+	opt->nhoff = offsetof(struct ipv6hdr, nexthdr);
 }
 
 /*
@@ -287,8 +314,8 @@ void kipsec_in_reinject(struct net *net, struct kipsec_sa *sa,
 	} else {
 		skb->protocol = htons(ETH_P_IPV6);
 		memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+		kipsec_in_exthdr6(skb);
 		IP6CB(skb)->iif = skb->dev->ifindex;
-		IP6CB(skb)->nhoff = kipsec_in_nhoff6(skb);
 		NF_HOOK(NFPROTO_IPV6, NF_INET_PRE_ROUTING, net, NULL, skb,
 			skb->dev, NULL, kipsec_in_finish6);
 	}

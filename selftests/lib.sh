@@ -884,17 +884,19 @@ ah_alg_args() {
 	ALGV=(auth-trunc "$1" "$HEX" "$3")
 }
 
-# bx_sa IMPL NS SRC DST SPI MODE PROTO AHALG: one SA (ESP: cbc128-sha256).
+# bx_sa IMPL NS SRC DST SPI MODE PROTO AHALG [state args...]: one SA
+# (ESP: cbc128-sha256).
 bx_sa() {
 	local impl=$1 ns=$2 src=$3 dst=$4 spi=$5 mode=$6 proto=$7 alg=$8 x=()
+	shift 8
 	if [ "$proto" = esp ]; then
-		sa_add "$impl" "$ns" "$src" "$dst" "$spi" "$mode" cbc128-sha256
+		sa_add "$impl" "$ns" "$src" "$dst" "$spi" "$mode" cbc128-sha256 "$@"
 		return
 	fi
 	ah_alg_args "$alg" $(((spi ^ (spi >> 12)) & 0xff)) || return 2
 	[ "$impl" = xfrm ] && [ "$mode" = tunnel ] && x=(flag af-unspec)
 	ipsec "$impl" "$ns" state add src "$src" dst "$dst" proto ah spi "$spi" \
-		reqid "$spi" mode "$mode" replay-window 64 "${ALGV[@]}" "${x[@]}"
+		reqid "$spi" mode "$mode" replay-window 64 "${ALGV[@]}" "${x[@]}" "$@"
 }
 
 # bx_spi PROTO K DIR(ab|ba): the SPI of one transform of association K.

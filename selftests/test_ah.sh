@@ -1,7 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# AH (RFC 4302) between kipsec (A) and Linux XFRM (B): every integrity
-# algorithm, transport and tunnel mode over IPv4 and IPv6, pings both ways
+# AH (RFC 4302) between kipsec (A) and Linux XFRM (B): transport and tunnel mode over IPv4 and IPv6, pings both ways
 # (one with IPv4 options, UDP with IPv6 hop-by-hop and destination options
 # before AH, whose "may change" option data the ICV skips) and TCP. The SA
 # counters on both hosts prove every packet went through AH. Then AH through
@@ -10,9 +9,8 @@
 . "$(dirname "$0")/lib.sh"
 
 need ip ping jq iperf3 nft
-AH_ALGS="sha1 sha256 sha384 sha512 xcbc cmac"
 MODES="transport:4:4 transport:6:6 tunnel:4:4 tunnel:6:6 tunnel:4:6"
-plan $((1 + 1 + 2 * 6 + 1 + 2 * 5 + 1 + 2 + 2 + 5))
+plan $((1 + 1 + 2 * 5 + 1 + 2 + 2 + 5))
 
 if ! our_side_ready; then
 	skip_rest "kipsec module or CLI missing"
@@ -23,18 +21,7 @@ topo_pair
 check "topology: plain ping A->B" ping_count "$NS_A" -c 1 $B4 || { skip_rest "no topology"; tap_done; }
 
 N=3
-# --- every algorithm, transport over IPv4
-batch_begin
-for alg in $AH_ALGS; do
-	bx_assoc "$OUR" xfrm transport 4 4 ah "$alg"
-done
-check "AH SAs and policies for every algorithm (A=$OUR B=xfrm)" batch_apply
-list=$(seq 1 "$KT_NASSOC")
-assoc_ping_all "$list" $N
-bx_counters "$list" $((2 * N))
-
 # --- modes and families (HMAC-SHA2-256-128)
-first=$((KT_NASSOC + 1))
 batch_begin
 for m in $MODES; do
 	IFS=: read -r mode outer inner <<<"$m"
@@ -44,7 +31,7 @@ for m in $MODES; do
 	esac
 done
 check "AH SAs and policies, transport and tunnel, IPv4 and IPv6" batch_apply
-list=$(seq "$first" "$KT_NASSOC")
+list=$(seq 1 "$KT_NASSOC")
 assoc_ping_all "$list" $N
 bx_counters "$list" $((2 * N))
 
