@@ -12,6 +12,7 @@
 #include <linux/string.h>
 #include <crypto/aead.h>
 #include <crypto/authenc.h>
+#include <crypto/hash.h>
 
 #include "kipsec.h"
 #include "datapath.h"
@@ -56,6 +57,8 @@ static const struct kipsec_mac kipsec_integ_algs[] = {
 	{ KIPSEC_INTEG_HMAC_SHA2_256_128, "hmac(sha256)", 32, 16 },
 	{ KIPSEC_INTEG_HMAC_SHA2_384_192, "hmac(sha384)", 48, 24 },
 	{ KIPSEC_INTEG_HMAC_SHA2_512_256, "hmac(sha512)", 64, 32 },
+	{ KIPSEC_INTEG_AES_XCBC_96, "xcbc(aes)", 16, 12 },
+	{ KIPSEC_INTEG_AES_CMAC_96, "cmac(aes)", 16, 12 },
 };
 
 /* ESP without integrity (ALLOW_INSECURE only): authenc with an empty MAC. */
@@ -127,10 +130,6 @@ static int kipsec_algs_check(const struct kipsec_sa_cfg *cfg,
 	const struct kipsec_alg *enc;
 	unsigned int klen;
 
-	if (cfg->proto != KIPSEC_PROTO_ESP) {
-		NL_SET_ERR_MSG_MOD(extack, "only ESP is supported (AH is not implemented yet)");
-		return -ENOPROTOOPT;
-	}
 	if (!cfg->enc_alg) {
 		NL_SET_ERR_MSG_MOD(extack, "ESP needs an encryption algorithm (use NULL, id 11, for integrity only)");
 		return -EINVAL;
@@ -207,6 +206,82 @@ static int kipsec_algs_check(const struct kipsec_sa_cfg *cfg,
 	return 0;
 }
 
+/* AH: one keyed hash (RFC 4302), no encryption. */
+static int kipsec_ah_crypto_init(struct kipsec_sa *sa, const struct kipsec_sa_cfg *cfg,
+				 struct netlink_ext_ack *extack)
+{
+	const struct kipsec_mac *integ;
+	char name[CRYPTO_MAX_ALG_NAME];
+	struct crypto_ahash *tfm;
+	int err;
+
+	if (cfg->enc_alg || cfg->enc_key_len) {
+		NL_SET_ERR_MSG_MOD(extack, "AH does not encrypt: drop ENC_ALG/ENC_KEY");
+		return -EINVAL;
+	}
+	if (!cfg->integ_alg) {
+		NL_SET_ERR_MSG_MOD(extack, "AH needs INTEG_ALG and INTEG_KEY");
+		return -EINVAL;
+	}
+	integ = kipsec_integ_find(cfg->integ_alg);
+	if (!integ) {
+		KIPSEC_ERR_FMT(extack, "integrity algorithm id not supported",
+			       "integrity algorithm id %u is not supported", cfg->integ_alg);
+		return -ENOPROTOOPT;
+	}
+	if (cfg->integ_key_len != integ->key_len) {
+		KIPSEC_ERR_FMT(extack, "wrong integrity key length for the algorithm",
+			       "integrity key: %u bytes wrong for algorithm %u (needs %u)",
+			       (u8)cfg->integ_key_len, integ->id, integ->key_len);
+		return -EINVAL;
+	}
+
+	snprintf(name, sizeof(name), "%s", integ->name);
+	if (force_async) {
+		/* As for ESP: cryptd around the synchronous driver, by its name. */
+		tfm = crypto_alloc_ahash(integ->name, 0, CRYPTO_ALG_ASYNC);
+		if (!IS_ERR(tfm)) {
+			if (snprintf(name, sizeof(name), "cryptd(%s)",
+				     crypto_tfm_alg_driver_name(crypto_ahash_tfm(tfm))) >=
+			    (int)sizeof(name))
+				snprintf(name, sizeof(name), "%s", integ->name);
+			crypto_free_ahash(tfm);
+		}
+	}
+	tfm = crypto_alloc_ahash(name, 0, 0);
+	if (IS_ERR(tfm)) {
+		err = PTR_ERR(tfm);
+		if (err == -ENOENT) {
+			KIPSEC_ERR_FMT(extack, "the running kernel lacks this crypto algorithm",
+				       "the running kernel lacks %.48s", name);
+			return -ENOSYS;
+		}
+		KIPSEC_ERR_FMT(extack, "cannot allocate the crypto transform",
+			       "cannot allocate %.40s (error %d)", name, err);
+		return err;
+	}
+	if (crypto_ahash_digestsize(tfm) < integ->icv_len ||
+	    crypto_ahash_digestsize(tfm) > 64) {
+		NL_SET_ERR_MSG_MOD(extack, "unexpected digest size of the crypto transform");
+		err = -EINVAL;
+		goto fail;
+	}
+	err = crypto_ahash_setkey(tfm, cfg->integ_key, cfg->integ_key_len);
+	if (err) {
+		KIPSEC_ERR_FMT(extack, "crypto transform refused the key",
+			       "crypto refused the key (error %d)", err);
+		goto fail;
+	}
+	sa->ahash = tfm;
+	sa->integ_alg = cfg->integ_alg;
+	sa->icv_len = integ->icv_len;
+	return 0;
+
+fail:
+	crypto_free_ahash(tfm);
+	return err;
+}
+
 int kipsec_sa_crypto_init(struct kipsec_sa *sa, const struct kipsec_sa_cfg *cfg,
 			  struct netlink_ext_ack *extack)
 {
@@ -218,6 +293,8 @@ int kipsec_sa_crypto_init(struct kipsec_sa *sa, const struct kipsec_sa_cfg *cfg,
 	unsigned int icv_len;
 	int err, n;
 
+	if (cfg->proto == KIPSEC_PROTO_AH)
+		return kipsec_ah_crypto_init(sa, cfg, extack);
 	err = kipsec_algs_check(cfg, &enc, &integ, extack);
 	if (err)
 		return err;
@@ -310,4 +387,6 @@ void kipsec_sa_crypto_destroy(struct kipsec_sa *sa)
 	/* crypto_free_aead() wipes the key schedule; NULL-safe. */
 	crypto_free_aead(sa->aead);
 	sa->aead = NULL;
+	crypto_free_ahash(sa->ahash);
+	sa->ahash = NULL;
 }

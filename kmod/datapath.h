@@ -38,6 +38,7 @@ struct kipsec_alg {
 struct kipsec_esp_ctx {
 	struct sk_buff *skb;
 	struct kipsec_sa *sa;
+	struct kipsec_bundle *bundle;	/* output: transforms still to apply */
 	void (*complete)(struct kipsec_esp_ctx *ctx, int err);
 	struct aead_request *req;
 	struct scatterlist *sg;
@@ -105,5 +106,45 @@ void kipsec_encap_out_done(const struct kipsec_sa *sa, struct sk_buff *skb);
 int kipsec_encap_in(struct net *net, struct sk_buff *skb, u8 pf);
 void kipsec_encap_in_transport(const struct kipsec_sa *sa, struct sk_buff *skb,
 			       u8 proto);
+
+/* --- AH (ah.c) and bundles (bundle.c) --- */
+
+/*
+ * The SAs an outbound packet (one GSO segment) still has to go through,
+ * innermost first, each with a reference. Owned by the packet in flight.
+ */
+struct kipsec_bundle {
+	struct net *net;
+	u8 n, next;
+	struct kipsec_sa *sa[KIPSEC_TMPLS_MAX];
+};
+
+/* Outbound policy other than one ESP template: NF_STOLEN or NF_DROP. */
+unsigned int kipsec_bundle_out(struct net *net, struct kipsec_policy *pol,
+			       const struct kipsec_flow *fl, struct sk_buff *skb);
+/* A transform is done with skb: apply the next one. Consumes both. */
+void kipsec_bundle_resume(struct kipsec_bundle *b, struct sk_buff *skb);
+/* Drop the references of the transforms not applied; NULL-safe. */
+void kipsec_bundle_free(struct kipsec_bundle *b);
+
+/*
+ * One transform on one (non-GSO) packet at its network header. They take
+ * over skb, the SA reference and b (NULL: the last transform, send it).
+ */
+int kipsec_out_one(struct net *net, struct kipsec_sa *sa, struct sk_buff *skb,
+		   struct kipsec_bundle *b);
+void kipsec_ah_output(struct net *net, struct kipsec_sa *sa, struct sk_buff *skb,
+		      struct kipsec_bundle *b);
+
+/* Inbound AH: find the header (offsets as for ESP), then verify and strip. */
+bool kipsec_ah_find(struct sk_buff *skb, u8 pf, unsigned int *ah_off,
+		    unsigned int *nh_off);
+unsigned int kipsec_ah_input(struct net *net, struct sk_buff *skb, u8 pf,
+			     unsigned int ah_off, unsigned int nh_off);
+
+/* input.c, shared with AH: tunnel inner header check, re-injection. */
+int kipsec_in_inner(struct sk_buff *skb, bool inner4, u8 outer_ds);
+void kipsec_in_reinject(struct net *net, struct kipsec_sa *sa,
+			struct sk_buff *skb, bool inner4);
 
 #endif /* _KIPSEC_DATAPATH_H */

@@ -122,12 +122,20 @@ static bool kipsec_in_tmpl_ok(const struct kipsec_policy *pol,
 			      struct kipsec_sa *const *sas, unsigned int n,
 			      const struct kipsec_flow *fl)
 {
+	struct kipsec_flow lfl = *fl;
 	unsigned int i, j = 0;
 
 	for (i = 0; i < pol->ntmpl; i++) {
 		const struct kipsec_tmpl *t = &pol->tmpl[i];
+		bool ok = j < n && kipsec_tmpl_match_sa(t, sas[j], &lfl);
 
-		if (j < n && kipsec_tmpl_match_sa(t, sas[j], fl)) {
+		/* Transforms outside a tunnel connect its endpoints (bundle.c). */
+		if (t->mode == KIPSEC_MODE_TUNNEL) {
+			lfl.family = t->family;
+			lfl.saddr = t->saddr;
+			lfl.daddr = t->daddr;
+		}
+		if (ok) {
 			j++;
 			continue;
 		}
@@ -235,11 +243,56 @@ static int kipsec_in_finish6(struct net *net, struct sock *sk, struct sk_buff *s
 }
 
 /*
+ * Transport mode: the extension headers before ESP/AH (hop-by-hop,
+ * destination options, routing) were seen on the first pass. Record them
+ * as ipv6_rcv() and the extension header handlers do (sockets asking for
+ * them get them), and resume delivery at the transport header, named by
+ * the last next-header byte before it.
+ */
+static void kipsec_in_exthdr6(struct sk_buff *skb)
+{
+	struct inet6_skb_parm *opt = IP6CB(skb);
+	unsigned int off = sizeof(struct ipv6hdr);
+	unsigned int end = skb_transport_offset(skb);
+	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+
+	opt->nhoff = offsetof(struct ipv6hdr, nexthdr);
+	while (off < end && off + 8 <= skb_headlen(skb)) {
+		switch (nexthdr) {
+		case NEXTHDR_HOP:
+			opt->flags |= IP6SKB_HOPBYHOP;
+			break;
+		case NEXTHDR_ROUTING:
+			opt->srcrt = off;
+			break;
+		case NEXTHDR_DEST:
+			if (opt->srcrt)
+				opt->dst1 = off;
+			else
+				opt->dst0 = off;
+			break;
+		default:
+			goto bad;
+		}
+		opt->lastopt = off;
+		opt->nhoff = off;
+		nexthdr = skb->data[off];
+		off += ipv6_optlen((const struct ipv6_opt_hdr *)(skb->data + off));
+	}
+	if (off == end)
+		return;
+bad:
+	/* Not what the transform left: deliver from the start. */
+	memset(opt, 0, sizeof(*opt));
+	opt->nhoff = offsetof(struct ipv6hdr, nexthdr);
+}
+
+/*
  * Hand the decapsulated packet (data at its IP header) to the stack as if
  * it had just arrived on skb->dev. Consumes skb.
  */
-static void kipsec_in_reinject(struct net *net, struct kipsec_sa *sa,
-			       struct sk_buff *skb, bool inner4)
+void kipsec_in_reinject(struct net *net, struct kipsec_sa *sa,
+			struct sk_buff *skb, bool inner4)
 {
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
@@ -261,8 +314,8 @@ static void kipsec_in_reinject(struct net *net, struct kipsec_sa *sa,
 	} else {
 		skb->protocol = htons(ETH_P_IPV6);
 		memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+		kipsec_in_exthdr6(skb);
 		IP6CB(skb)->iif = skb->dev->ifindex;
-		IP6CB(skb)->nhoff = offsetof(struct ipv6hdr, nexthdr);
 		NF_HOOK(NFPROTO_IPV6, NF_INET_PRE_ROUTING, net, NULL, skb,
 			skb->dev, NULL, kipsec_in_finish6);
 	}
@@ -273,7 +326,7 @@ out:
 }
 
 /* Tunnel mode: check the inner header the way ip_rcv / ipv6_rcv would. */
-static int kipsec_in_inner(struct sk_buff *skb, bool inner4, u8 outer_ds)
+int kipsec_in_inner(struct sk_buff *skb, bool inner4, u8 outer_ds)
 {
 	skb_reset_network_header(skb);
 	if (inner4) {
@@ -562,5 +615,7 @@ unsigned int kipsec_in_hook(void *priv, struct sk_buff *skb,
 		return verdict;
 	if (kipsec_in_find_esp(skb, state->pf, &esp_off, &nh_off))
 		return kipsec_in_esp(state->net, skb, state->pf, esp_off, nh_off);
+	if (kipsec_ah_find(skb, state->pf, &esp_off, &nh_off))
+		return kipsec_ah_input(state->net, skb, state->pf, esp_off, nh_off);
 	return kipsec_in_policy(state->net, skb, KIPSEC_DIR_IN);
 }

@@ -130,6 +130,7 @@ struct kipsec_sa {
 	/* crypto, set up by kipsec_sa_crypto_init() */
 	const struct kipsec_alg *alg;
 	struct crypto_aead *aead;
+	struct crypto_ahash *ahash;	/* AH */
 	u16 enc_alg, integ_alg;
 	u16 enc_key_bits;
 	u8 icv_len;

@@ -799,13 +799,9 @@ static int kipsec_tmpl_parse(const struct nlattr *nla, struct kipsec_tmpl *t,
 
 	memset(t, 0, sizeof(*t));
 	t->proto = kipsec_get_u8(tb[KIPSEC_TMPL_A_PROTO], KIPSEC_PROTO_ESP);
-	if (t->proto == KIPSEC_PROTO_AH) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_TMPL_A_PROTO], "AH is not supported yet");
-		return -EOPNOTSUPP;
-	}
-	if (t->proto != KIPSEC_PROTO_ESP) {
+	if (t->proto != KIPSEC_PROTO_ESP && t->proto != KIPSEC_PROTO_AH) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_TMPL_A_PROTO],
-				    "template PROTO must be ESP (50)");
+				    "template PROTO must be ESP (50) or AH (51)");
 		return -EINVAL;
 	}
 	t->mode = kipsec_get_u8(tb[KIPSEC_TMPL_A_MODE], KIPSEC_MODE_TRANSPORT);

@@ -27,6 +27,7 @@
 /* Encryption finished: send the ESP packet on, or count the failure. */
 static void kipsec_out_done(struct kipsec_esp_ctx *ctx, int err)
 {
+	struct kipsec_bundle *b = ctx->bundle;
 	struct sk_buff *skb = ctx->skb;
 	struct kipsec_sa *sa = ctx->sa;
 	unsigned int bytes = ctx->len;
@@ -35,11 +36,17 @@ static void kipsec_out_done(struct kipsec_esp_ctx *ctx, int err)
 	kipsec_esp_ctx_free(ctx);
 	if (unlikely(err)) {
 		kipsec_drop_count(net, sa, KIPSEC_STATS_A_DROP_CRYPTO);
+		kipsec_bundle_free(b);
 		kfree_skb(skb);
 		goto out;
 	}
 	kipsec_count_ok(sa, bytes);
 	kipsec_encap_out_done(sa, skb);
+	if (b) {
+		/* A bundle: the next transform (AH) goes around this one. */
+		kipsec_bundle_resume(b, skb);
+		goto out;
+	}
 
 	if (ip_hdr(skb)->version == 4) {
 		skb->protocol = htons(ETH_P_IP);
@@ -169,8 +176,8 @@ static void kipsec_out_build_outer6(struct kipsec_sa *sa, struct sk_buff *skb,
  * Encapsulate one (non-GSO) IP packet, data at its network header. Takes
  * over skb and the SA reference in every case. Returns 0 or why it dropped.
  */
-static int kipsec_out_one(struct net *net, struct kipsec_sa *sa,
-			   struct sk_buff *skb)
+int kipsec_out_one(struct net *net, struct kipsec_sa *sa, struct sk_buff *skb,
+		   struct kipsec_bundle *b)
 {
 	unsigned int hlen, plen, padlen, tail, esplen, ohlen, total, nh_off = 0;
 	unsigned int encap = kipsec_encap_len(sa);	/* UDP header, RFC 3948 */
@@ -343,12 +350,14 @@ static int kipsec_out_one(struct net *net, struct kipsec_sa *sa,
 	ctx->complete = kipsec_out_done;
 	if (frag)	/* dst_output() fragments it */
 		kipsec_drop_count(net, sa, KIPSEC_STATS_A_FRAG_OUT);
+	ctx->bundle = b;
 	kipsec_esp_encrypt(ctx, plen + padlen + 2);
 	return 0;
 
 drop:
 	dst_release(odst);
 	kipsec_drop_count(net, sa, why);
+	kipsec_bundle_free(b);
 	kfree_skb(skb);
 	kipsec_sa_put(sa);
 	return why;
@@ -362,7 +371,7 @@ static void kipsec_out_protect(struct net *net, struct kipsec_sa *sa,
 	bool too_big = false;
 
 	if (!skb_is_gso(skb)) {
-		kipsec_out_one(net, sa, skb);
+		kipsec_out_one(net, sa, skb, NULL);
 		return;
 	}
 
@@ -383,7 +392,7 @@ static void kipsec_out_protect(struct net *net, struct kipsec_sa *sa,
 			continue;
 		}
 		kipsec_sa_hold(sa);
-		too_big = kipsec_out_one(net, sa, seg) == KIPSEC_STATS_A_DROP_MTU;
+		too_big = kipsec_out_one(net, sa, seg, NULL) == KIPSEC_STATS_A_DROP_MTU;
 	}
 	kipsec_sa_put(sa);
 }
@@ -422,11 +431,9 @@ unsigned int kipsec_out_hook(void *priv, struct sk_buff *skb,
 		goto drop;
 	}
 
-	/* Bundles (several transforms) come with issue 3: never send in clear. */
-	if (pol->ntmpl != 1 || pol->tmpl[0].proto != KIPSEC_PROTO_ESP) {
-		why = KIPSEC_STATS_A_DROP_PROTO;
-		goto drop;
-	}
+	/* AH and bundles of several transforms: bundle.c. */
+	if (pol->ntmpl != 1 || pol->tmpl[0].proto != KIPSEC_PROTO_ESP)
+		return kipsec_bundle_out(net, pol, &fl, skb);
 	sa = kipsec_sad_lookup_out(net, &pol->tmpl[0], &fl);
 	if (!sa) {
 		/* Held until an SA comes (ACQUIRE sent), or dropped there. */

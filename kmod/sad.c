@@ -131,12 +131,8 @@ static int kipsec_sa_cfg_check(const struct kipsec_sa_cfg *cfg,
 		NL_SET_ERR_MSG_MOD(extack, "SA addresses must be IPv4 or IPv6");
 		return -EINVAL;
 	}
-	if (cfg->proto == KIPSEC_PROTO_AH) {
-		NL_SET_ERR_MSG_MOD(extack, "AH is not supported yet");
-		return -EOPNOTSUPP;
-	}
-	if (cfg->proto != KIPSEC_PROTO_ESP) {
-		NL_SET_ERR_MSG_MOD(extack, "PROTO must be ESP (50)");
+	if (cfg->proto != KIPSEC_PROTO_ESP && cfg->proto != KIPSEC_PROTO_AH) {
+		NL_SET_ERR_MSG_MOD(extack, "PROTO must be ESP (50) or AH (51)");
 		return -EINVAL;
 	}
 	if (cfg->mode != KIPSEC_MODE_TRANSPORT && cfg->mode != KIPSEC_MODE_TUNNEL) {

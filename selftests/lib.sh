@@ -859,3 +859,138 @@ our_side_ready() {
 	[ "$OUR" = xfrm ] && return 0
 	kipsec_loaded && [ -x "$KIPSEC" ]
 }
+
+# --- AH and bundles ---
+#
+# An AH/bundle association between A and B of topo_pair, with the same
+# address plan as assoc_add (index k: outer 10.10.k.x / fd10::k:x, inner
+# 10.20.k.1 / 10.21.k.1 on lo in tunnel mode). PROTOS lists the transforms
+# innermost first ("ah", "esp ah"); per transform the SPIs are
+#   esp: A->B 0x1000+k, B->A 0x2000+k;  ah: A->B 0x3000+k, B->A 0x4000+k
+# (also the reqids). ASSOC_* are filled so assoc_ping_all works.
+
+# ah_alg_args NAME SEED: ALGV = the integrity arguments (auth-trunc ...).
+ah_alg_args() {
+	case $1 in
+	sha1) set -- 'hmac(sha1)' 20 96 "$2" ;;
+	sha256) set -- 'hmac(sha256)' 32 128 "$2" ;;
+	sha384) set -- 'hmac(sha384)' 48 192 "$2" ;;
+	sha512) set -- 'hmac(sha512)' 64 256 "$2" ;;
+	xcbc) set -- 'xcbc(aes)' 16 96 "$2" ;;
+	cmac) set -- 'cmac(aes)' 16 96 "$2" ;;
+	*) echo "ah_alg_args: unknown algorithm $1" >&2; return 2 ;;
+	esac
+	hexkey_v "$2" $(($4 + 200))
+	ALGV=(auth-trunc "$1" "$HEX" "$3")
+}
+
+# bx_sa IMPL NS SRC DST SPI MODE PROTO AHALG [state args...]: one SA
+# (ESP: cbc128-sha256).
+bx_sa() {
+	local impl=$1 ns=$2 src=$3 dst=$4 spi=$5 mode=$6 proto=$7 alg=$8 x=()
+	shift 8
+	if [ "$proto" = esp ]; then
+		sa_add "$impl" "$ns" "$src" "$dst" "$spi" "$mode" cbc128-sha256 "$@"
+		return
+	fi
+	ah_alg_args "$alg" $(((spi ^ (spi >> 12)) & 0xff)) || return 2
+	[ "$impl" = xfrm ] && [ "$mode" = tunnel ] && x=(flag af-unspec)
+	ipsec "$impl" "$ns" state add src "$src" dst "$dst" proto ah spi "$spi" \
+		reqid "$spi" mode "$mode" replay-window 64 "${ALGV[@]}" "${x[@]}" "$@"
+}
+
+# bx_spi PROTO K DIR(ab|ba): the SPI of one transform of association K.
+bx_spi() {
+	local base
+	case $1$3 in
+	espab) base=0x1000 ;; espba) base=0x2000 ;;
+	ahab) base=0x3000 ;; ahba) base=0x4000 ;;
+	esac
+	printf '0x%x' $((base + $2))
+}
+
+# bx_tmpls PROTOS K DIR MODE SRC DST: set TMPLV to the policy templates.
+bx_tmpls() {
+	local p spi
+	TMPLV=()
+	for p in $1; do
+		spi=$(bx_spi "$p" "$2" "$3")
+		if [ "$4" = tunnel ]; then
+			TMPLV+=(tmpl src "$5" dst "$6" proto "$p" mode tunnel reqid "$spi")
+		else
+			TMPLV+=(tmpl proto "$p" mode transport reqid "$spi")
+		fi
+	done
+}
+
+# bx_assoc IMPL_A IMPL_B MODE OUTER INNER "PROTOS" AHALG: record one
+# association (between batch_begin and batch_apply). Sets K.
+bx_assoc() {
+	local ia=$1 ib=$2 mode=$3 outer=$4 inner=$5 protos=$6 alg=$7
+	local k la lb pa pb sa sb p impl ns v
+	k=$((KT_NASSOC + 1))
+	KT_NASSOC=$k K=$k
+	if [ "$outer" = 6 ]; then
+		la=fd10::$k:1 lb=fd10::$k:2
+		nsip "$NS_A" addr add $la/64 dev a0 nodad
+		nsip "$NS_B" addr add $lb/64 dev b0 nodad
+		nsip "$NS_A" neigh replace $lb lladdr "$MAC_B" dev a0 nud permanent
+		nsip "$NS_B" neigh replace $la lladdr "$MAC_A" dev b0 nud permanent
+	else
+		la=10.10.$k.1 lb=10.10.$k.2
+		nsip "$NS_A" addr add $la/16 dev a0
+		nsip "$NS_B" addr add $lb/16 dev b0
+	fi
+	if [ "$mode" = tunnel ]; then
+		if [ "$inner" = 6 ]; then
+			pa=fd20:$k::1 pb=fd21:$k::1 sa=$pa/128 sb=$pb/128
+			nsip "$NS_A" addr add $pa/128 dev lo nodad
+			nsip "$NS_B" addr add $pb/128 dev lo nodad
+		else
+			pa=10.20.$k.1 pb=10.21.$k.1 sa=$pa/32 sb=$pb/32
+			nsip "$NS_A" addr add $pa/32 dev lo
+			nsip "$NS_B" addr add $pb/32 dev lo
+		fi
+	else
+		pa=$la pb=$lb
+		if [ "$outer" = 6 ]; then sa=$la/128 sb=$lb/128; else sa=$la/32 sb=$lb/32; fi
+	fi
+	for p in $protos; do
+		for v in "$ia $NS_A" "$ib $NS_B"; do
+			read -r impl ns <<<"$v"
+			bx_sa "$impl" "$ns" "$la" "$lb" "$(bx_spi $p $k ab)" "$mode" $p "$alg"
+			bx_sa "$impl" "$ns" "$lb" "$la" "$(bx_spi $p $k ba)" "$mode" $p "$alg"
+		done
+	done
+	bx_tmpls "$protos" $k ab "$mode" "$la" "$lb"
+	ipsec "$ia" "$NS_A" policy add src "$sa" dst "$sb" dir out "${TMPLV[@]}"
+	ipsec "$ib" "$NS_B" policy add src "$sa" dst "$sb" dir in "${TMPLV[@]}"
+	bx_tmpls "$protos" $k ba "$mode" "$lb" "$la"
+	ipsec "$ib" "$NS_B" policy add src "$sb" dst "$sa" dir out "${TMPLV[@]}"
+	ipsec "$ia" "$NS_A" policy add src "$sb" dst "$sa" dir in "${TMPLV[@]}"
+	ASSOC_IA[k]=$ia ASSOC_IB[k]=$ib ASSOC_PA[k]=$pa ASSOC_PB[k]=$pb
+	ASSOC_FAM[k]=$inner ASSOC_PROTOS[k]=$protos
+	ASSOC_LA[k]=$la ASSOC_LB[k]=$lb
+	ASSOC_DESC[k]="${protos// /+} $alg $mode ${inner}in$outer A=$ia B=$ib"
+}
+ASSOC_PROTOS=() ASSOC_LA=() ASSOC_LB=()
+
+# bx_counters LIST MIN: every SA of every transform of the associations in
+# LIST counted at least MIN packets on both hosts (one TAP line each).
+bx_counters() {
+	local list=$1 min=$2 k p d impl ns n c bad side v
+	for k in $list; do
+		c="" bad=0
+		for p in ${ASSOC_PROTOS[k]}; do
+			for d in ab ba; do
+				for v in "${ASSOC_IA[k]} $NS_A A" "${ASSOC_IB[k]} $NS_B B"; do
+					read -r impl ns side <<<"$v"
+					n=$(sa_packets "$impl" "$ns" "$(bx_spi $p $k $d)")
+					c+="$side:$impl:$p:$d=${n:-none} "
+					[ -n "$n" ] && [ "$n" -ge "$min" ] 2>/dev/null || bad=1
+				done
+			done
+		done
+		result $bad "${ASSOC_DESC[k]}: SA packet counters >= $min on both hosts" "$c"
+	done
+}
