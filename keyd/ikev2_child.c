@@ -55,7 +55,8 @@ struct child_rekey {
 	/* our outstanding CREATE_CHILD_SA */
 	enum rk_pending pending;
 	struct crypto_dh *dh;
-	uint16_t dh_group;		/* 0: no KE (no PFS) */
+	uint16_t dh_group;		/* of the pending exchange; 0: no KE (no PFS) */
+	uint16_t child_group, ike_group;	/* what the peer asked for (INVALID_KE_PAYLOAD) */
 	uint8_t ni[IKEV2_NONCE_MAX];
 	size_t ni_len;
 	struct ikev2_sa offer;
@@ -394,8 +395,7 @@ static int child_rekey_start(struct ike_sa *sa)
 	}
 	rk->new_in = new_esp_spi();
 	rk->ni_len = NONCE_LEN;
-	if (!rk->dh_group)
-		rk->dh_group = first_dh(&sa->conn->esp);
+	rk->dh_group = rk->child_group ? rk->child_group : first_dh(&sa->conn->esp);
 	if (!rk->new_in || crypto_random(rk->ni, rk->ni_len))
 		return -1;
 	if (rk->dh_group) {
@@ -445,16 +445,16 @@ static void child_rekey_response(struct ike_sa *sa, const struct ikev2_pldlist *
 	uint8_t gir[1024];
 	size_t gl = 0;
 	uint16_t err = error_notify(l);
-	bool redundant;
+	bool redundant, pfs;
 	int ret;
 
 	if (err) {
 		pending_clear(rk);
 		if (err == IKEV2_N_INVALID_KE_PAYLOAD && find_notify(l, err, &n) && n.len == 2 &&
 		    offers_dh(&sa->conn->esp, get_be16(n.data))) {
-			rk->dh_group = get_be16(n.data);
+			rk->child_group = get_be16(n.data);
 			log_info("%s: %s wants DH group %u for the Child SA, retrying", sa->conn->name,
-				 peer_name(sa), rk->dh_group);
+				 peer_name(sa), rk->child_group);
 			arm(rk->child_timer, 0);
 		} else if (err == IKEV2_N_TEMPORARY_FAILURE) {
 			log_info("%s: Child SA rekey: peer answered TEMPORARY_FAILURE%s", sa->conn->name,
@@ -482,16 +482,18 @@ static void child_rekey_response(struct ike_sa *sa, const struct ikev2_pldlist *
 	}
 	nc.spi_out = get_be32(nc.prop.spi);
 	{
+		/* the peer may pick one of our proposals without a DH group: no PFS then */
 		const struct ikev2_transform *dh = proposal_get(&nc.prop, IKEV2_XF_DH);
 
-		if ((dh && dh->id != IKEV2_DH_NONE) != (rk->dh != NULL) ||
-		    (rk->dh && (dh->id != rk->dh_group || get_gir(l, rk->dh, gir, sizeof(gir), &gl)))) {
+		pfs = dh && dh->id != IKEV2_DH_NONE;
+		if (pfs && (!rk->dh || dh->id != rk->dh_group ||
+			    get_gir(l, rk->dh, gir, sizeof(gir), &gl))) {
 			log_err("%s: Child SA rekey: missing or wrong KE payload in the answer",
 				sa->conn->name);
 			goto fail;
 		}
 	}
-	ret = child_keys(sa, &nc, rk->dh ? gir : NULL, gl);
+	ret = child_keys(sa, &nc, pfs ? gir : NULL, gl);
 	OPENSSL_cleanse(gir, sizeof(gir));
 	if (ret) {
 		log_err("%s: Child SA rekey: key derivation failed", sa->conn->name);
@@ -527,6 +529,9 @@ static void child_rekey_response(struct ike_sa *sa, const struct ikev2_pldlist *
 	return;
 fail:
 	pending_clear(rk);
+	/* the peer answered with a pair of its own: have it removed (2.8) */
+	if (nc.prop.spi_size == 4 && send_child_delete(sa, nc.spi_in) == 0)
+		log_info("%s: deleting the pair the peer created for our failed rekey", sa->conn->name);
 	keys_clear(&nc);
 	retry_later(rk->child_timer);
 }
@@ -710,8 +715,7 @@ static int ike_rekey_start(struct ike_sa *sa)
 	rk->ni_len = NONCE_LEN;
 	if (crypto_random(rk->ni, rk->ni_len))
 		return -1;
-	if (!rk->dh_group || !offers_dh(&sa->conn->ike, rk->dh_group))
-		rk->dh_group = sa->dh_group;
+	rk->dh_group = rk->ike_group ? rk->ike_group : sa->dh_group;
 	rk->dh = crypto_dh_new(rk->dh_group);
 	if (!rk->dh)
 		return -1;
@@ -750,7 +754,7 @@ static void ike_rekey_response(struct ike_sa *sa, const struct ikev2_pldlist *l)
 		pending_clear(rk);
 		if (err == IKEV2_N_INVALID_KE_PAYLOAD && find_notify(l, err, &n) && n.len == 2 &&
 		    offers_dh(&sa->conn->ike, get_be16(n.data))) {
-			rk->dh_group = get_be16(n.data);
+			rk->ike_group = get_be16(n.data);
 			arm(rk->ike_timer, 0);
 			return;
 		}

@@ -400,6 +400,11 @@ fi
 
 # a fresh pair of hosts, both on kipsec
 HAVE_SWAN_NOW=0
+for ns in "$NS_A" "$NS_B"; do
+	ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+	sleep 0.5
+	ip netns del "$ns"
+done
 topo_pair || { skip_rest "no topology"; tap_done; }
 ip -n "$NS_A" addr add 10.20.0.1/32 dev lo && ip -n "$NS_B" addr add 10.21.0.1/32 dev lo
 keyd_part || skip_rest "keyd<->keyd setup failed"
