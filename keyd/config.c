@@ -397,7 +397,7 @@ static int parse_conn(struct ctx *c, const config_setting_t *g, struct conf_conn
 	static const char *const modes[] = { "transport", "tunnel", NULL };
 	static const char *const starts[] = { "none", "trap", "start", NULL };
 	static const char *const dpd_actions[] = { "clear", "restart", "trap", NULL };
-	static const char *const life_allowed[] = { "ike", "child", "rekey_margin", NULL };
+	static const char *const life_allowed[] = { "ike", "child", "rekey_margin", "jitter", NULL };
 	static const char *const dpd_allowed[] = { "delay", "action", NULL };
 	const config_setting_t *sub;
 	const char *name;
@@ -435,14 +435,20 @@ static int parse_conn(struct ctx *c, const config_setting_t *g, struct conf_conn
 	cn->ike_lifetime = 14400;
 	cn->child_lifetime = 3600;
 	cn->rekey_margin = 540;
+	cn->rekey_jitter = 0;
 	sub = config_setting_get_member(g, "lifetime");
 	if (sub && (check_members(c, sub, "\"lifetime\"", life_allowed) ||
 		    get_uint(c, sub, "ike", &cn->ike_lifetime, 60, 86400 * 7) ||
 		    get_uint(c, sub, "child", &cn->child_lifetime, 60, 86400 * 7) ||
-		    get_uint(c, sub, "rekey_margin", &cn->rekey_margin, 0, 86400)))
+		    get_uint(c, sub, "rekey_margin", &cn->rekey_margin, 0, 86400) ||
+		    get_uint(c, sub, "jitter", &cn->rekey_jitter, 0, 86400)))
 		return -1;
 	if (cn->rekey_margin >= cn->ike_lifetime || cn->rekey_margin >= cn->child_lifetime)
 		return fail(c, sub ? sub : g, "connection \"%s\": rekey_margin must be below both lifetimes", name);
+	if (cn->rekey_jitter + cn->rekey_margin >= cn->ike_lifetime ||
+	    cn->rekey_jitter + cn->rekey_margin >= cn->child_lifetime)
+		return fail(c, sub, "connection \"%s\": rekey_margin + jitter must be below both lifetimes",
+			    name);
 
 	cn->dpd_delay = 0;
 	sub = config_setting_get_member(g, "dpd");
@@ -621,8 +627,9 @@ void config_print(const struct keyd_conf *conf, FILE *out)
 		print_end(out, "remote", &cn->remote);
 		print_sa(out, "ike", &cn->ike);
 		print_sa(out, "esp", &cn->esp);
-		fprintf(out, "  lifetimes: IKE %us, child %us, rekey %us before; replay window %u; ",
-			cn->ike_lifetime, cn->child_lifetime, cn->rekey_margin, cn->replay_window);
+		fprintf(out, "  lifetimes: IKE %us, child %us, rekey %us before (jitter %us); replay window %u; ",
+			cn->ike_lifetime, cn->child_lifetime, cn->rekey_margin, cn->rekey_jitter,
+			cn->replay_window);
 		if (cn->dpd_delay)
 			fprintf(out, "DPD every %us, then %s\n", cn->dpd_delay, dpd[cn->dpd_action]);
 		else

@@ -45,6 +45,7 @@ struct conf_conn {
 	uint32_t ike_lifetime;		/* seconds */
 	uint32_t child_lifetime;
 	uint32_t rekey_margin;		/* rekey this long before the lifetime ends */
+	uint32_t rekey_jitter;		/* ... and up to this much earlier, at random */
 	uint32_t replay_window;
 	enum conf_start start_action;
 	uint32_t dpd_delay;		/* seconds; 0 = no DPD */

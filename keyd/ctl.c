@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Control socket, server and client; see ctl.h. */
 #include "ctl.h"
+#include "ikev2_child.h"
 #include "ikev2_exch.h"
 #include "log.h"
 
@@ -32,8 +33,12 @@ static void run_command(char *line, FILE *out)
 		ikev2_down(arg, out);
 	} else if (!strcmp(cmd, "sas") && !arg) {
 		ikev2_list(out);
+	} else if (!strcmp(cmd, "rekey") && arg) {
+		char *what = strtok_r(NULL, " \t\r\n", &save);
+
+		ikev2_rekey_cmd(arg, what ? what : "child", out);
 	} else {
-		fprintf(out, "error: unknown command \"%s\" (up NAME | down NAME | sas)\n", cmd);
+		fprintf(out, "error: unknown command \"%s\" (up NAME | down NAME | rekey NAME [child|ike] | sas)\n", cmd);
 	}
 }
 

@@ -7,6 +7,7 @@
 #include "ikev2_exch.h"
 #include "ikev2.h"
 #include "ikev2_auth.h"
+#include "ikev2_child.h"
 #include "ikev2_msg.h"
 #include "ikev2_sa.h"
 #include "kernel.h"
@@ -68,7 +69,7 @@ static const uint8_t *out_ak(const struct ike_sa *sa)
 }
 
 /* Seals the inner chain in SK and sends it as our request or our response. */
-static int send_sk(struct ike_sa *sa, uint8_t exch, bool response, struct buf *inner, uint8_t first)
+int send_sk(struct ike_sa *sa, uint8_t exch, bool response, struct buf *inner, uint8_t first)
 {
 	struct ikev2_hdr h;
 	struct ikev2_chain c;
@@ -257,7 +258,7 @@ static int check_peer_auth(const struct ike_sa *sa, const struct ikev2_pld *auth
 
 /* ---------------------------------------------------------- Child SA */
 
-static uint32_t new_esp_spi(void)
+uint32_t new_esp_spi(void)
 {
 	uint32_t spi = 0;
 
@@ -285,7 +286,7 @@ static void esp_offer(const struct conf_conn *conn, uint32_t spi, struct ikev2_s
 	}
 }
 
-static void child_uninstall(struct ike_sa *sa)
+void child_uninstall(struct ike_sa *sa)
 {
 	struct child_sa *ch = &sa->child;
 
@@ -441,6 +442,7 @@ static int child_install(struct ike_sa *sa)
 		.enc_key = sa->initiator ? ck.enc_i : ck.enc_r,
 		.integ_key = sa->initiator ? ck.integ_i : ck.integ_r,
 	};
+	ikev2_child_lifetimes(sa, &out);
 	in = out;
 	in.src = &sa->remote;
 	in.dst = &sa->local;
@@ -473,13 +475,15 @@ static int child_install(struct ike_sa *sa)
 			 ch->spi_in, ch->spi_out, tl, ch->ts_local.n > 1 ? " ..." : "", tr,
 			 ch->ts_remote.n > 1 ? " ..." : "");
 	}
+	ikev2_child_installed(sa);
 	return 0;
 }
 
 /* ---------------------------------------------------------- teardown */
 
-static void ike_delete_local(struct ike_sa *sa, const char *why)
+void ike_delete_local(struct ike_sa *sa, const char *why)
 {
+	ikev2_child_cleanup(sa);
 	child_uninstall(sa);
 	if (why)
 		log_info("%s: IKE SA with %s deleted (%s)", sa->conn->name, peer(sa), why);
@@ -487,7 +491,7 @@ static void ike_delete_local(struct ike_sa *sa, const char *why)
 }
 
 /* Removes the Child SA at once and sends an INFORMATIONAL Delete for the IKE SA. */
-static int send_ike_delete(struct ike_sa *sa)
+int send_ike_delete(struct ike_sa *sa)
 {
 	struct buf inner;
 	struct ikev2_chain c;
@@ -639,7 +643,7 @@ static int send_auth_request(struct ike_sa *sa)
 }
 
 /* The first error notify of a chain (0: none). */
-static uint16_t error_notify(const struct ikev2_pldlist *l)
+uint16_t error_notify(const struct ikev2_pldlist *l)
 {
 	size_t pos = 0;
 	const struct ikev2_pld *p;
@@ -653,7 +657,7 @@ static uint16_t error_notify(const struct ikev2_pldlist *l)
 	return 0;
 }
 
-static const struct ikev2_pld *find_notify(const struct ikev2_pldlist *l, uint16_t type,
+const struct ikev2_pld *find_notify(const struct ikev2_pldlist *l, uint16_t type,
 					   struct ikev2_notify *n)
 {
 	size_t pos = 0;
@@ -820,6 +824,7 @@ static void auth_response(struct ike_sa *sa, const struct ikev2_pldlist *l)
 	sa->state = IKE_ESTABLISHED;
 	log_info("%s: IKE SA established with %s (peer ID %s), SPIs %016llx_i %016llx_r", conn->name,
 		 peer(sa), idtext, (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r);
+	ikev2_rekey_ike_established(sa);
 	if (err) {
 		log_err("%s: no Child SA: peer answered %s", conn->name, ikev2_notify_name(err));
 		return;
@@ -1023,6 +1028,7 @@ static void auth_request(struct ike_sa *sa, const struct ikev2_pldlist *l)
 	sa->state = IKE_ESTABLISHED;
 	log_info("%s: IKE SA established with %s (peer ID %s), SPIs %016llx_i %016llx_r", conn->name,
 		 peer(sa), idtext, (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r);
+	ikev2_rekey_ike_established(sa);
 
 	/* the Child SA: proposal, selectors, mode */
 	transport = find_notify(l, IKEV2_N_USE_TRANSPORT_MODE, &n) != NULL;
@@ -1109,6 +1115,8 @@ static void info_request(struct ike_sa *sa, const struct ikev2_pldlist *l)
 		if (d.proto != IKEV2_PROTO_ESP || d.spi_size != 4)
 			continue;
 		for (size_t i = 0; i < d.nspi; i++) {
+			if (ikev2_child_delete(sa, get_be32(d.spis + 4 * i), &c))
+				continue;	/* a replaced or redundant pair (rekeying) */
 			/* the peer names the SPI it receives on: our outbound SA */
 			if (ch->installed && get_be32(d.spis + 4 * i) == ch->spi_out) {
 				log_info("%s: peer %s deletes the Child SA", sa->conn->name, peer(sa));
@@ -1212,16 +1220,15 @@ void ikev2_recv(const uint8_t *pkt, size_t len, const struct sockaddr_storage *l
 			ike_sa_request_done(sa);
 			if (sa->state == IKE_DELETING)
 				ike_delete_local(sa, "deleted by us");
+			else
+				ikev2_child_info_response(sa);
 		} else if (sa->state == IKE_ESTABLISHED || sa->state == IKE_DELETING) {
 			info_request(sa, &inner);
 		}
 		break;
 	case IKEV2_EXCH_CREATE_CHILD_SA:
-		if (!response) {
-			log_warn("%s: CREATE_CHILD_SA from %s not supported yet, answering NO_ADDITIONAL_SAS",
-				 sa->conn->name, addr);
-			answer_error(sa, IKEV2_EXCH_CREATE_CHILD_SA, IKEV2_N_NO_ADDITIONAL_SAS);
-		}
+		if (sa->state == IKE_ESTABLISHED || (response && sa->state == IKE_DELETING))
+			ikev2_child_recv(sa, &inner, response);
 		break;
 	default:
 		log_debug("%s from %s: exchange type %u ignored", sa->conn->name, addr, m.hdr.exchange);

@@ -19,6 +19,7 @@
 
 struct event_base;
 struct event;
+struct child_rekey;
 
 enum ike_state {
 	IKE_INIT_SENT,		/* initiator: IKE_SA_INIT request out */
@@ -79,6 +80,7 @@ struct ike_sa {
 	struct buf resp;		/* answer to peer_msgid - 1 */
 
 	struct child_sa child;
+	struct child_rekey *rk;		/* rekeying state (ikev2_child.c) */
 };
 
 /* Called when our request got no answer after every retransmission, or a half-open SA expired. */

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
@@ -20,6 +22,8 @@
 
 static struct nl_sock *nlsk;
 static int family = -1;
+/* cleared once the module refuses KIPSEC_SA_A_LIFETIME (built without lifetimes) */
+static bool lifetimes_ok = true;
 
 struct call {
 	int err;
@@ -176,7 +180,36 @@ static int put_addr(struct nl_msg *msg, int type, const struct sockaddr_storage 
 	return a ? nla_put(msg, type, (int)len, a) : -1;
 }
 
+static int put_lifetime(struct nl_msg *msg, const struct kernel_sa *sa)
+{
+	struct nlattr *lft;
+
+	if (!sa->hard_secs || !lifetimes_ok)
+		return 0;
+	lft = nla_nest_start(msg, KIPSEC_SA_A_LIFETIME);
+	if (!lft || (sa->soft_secs && nla_put_u64(msg, KIPSEC_LFT_A_SOFT_ADD_SECS, sa->soft_secs)) ||
+	    nla_put_u64(msg, KIPSEC_LFT_A_HARD_ADD_SECS, sa->hard_secs))
+		return -1;
+	nla_nest_end(msg, lft);
+	return 0;
+}
+
+static int sa_add(const struct kernel_sa *sa);
+
 int kernel_sa_add(const struct kernel_sa *sa)
+{
+	int err = sa_add(sa);
+
+	if (err == -EINVAL && sa->hard_secs && lifetimes_ok) {
+		/* an older module without lifetimes: the daemon's timers still rekey */
+		lifetimes_ok = false;
+		log_warn("kernel: SA lifetimes refused, installing SAs without kernel limits");
+		err = sa_add(sa);
+	}
+	return err;
+}
+
+static int sa_add(const struct kernel_sa *sa)
 {
 	struct nl_msg *msg = new_msg(KIPSEC_CMD_SA_ADD);
 	struct call c = { 0 };
@@ -197,7 +230,8 @@ int kernel_sa_add(const struct kernel_sa *sa)
 	    (sa->integ_alg && (nla_put_u16(msg, KIPSEC_SA_A_INTEG_ALG, sa->integ_alg) ||
 			       nla_put(msg, KIPSEC_SA_A_INTEG_KEY, (int)sa->integ_len, sa->integ_key))) ||
 	    nla_put_u32(msg, KIPSEC_SA_A_REPLAY_WINDOW, sa->replay_window) ||
-	    nla_put_u32(msg, KIPSEC_SA_A_FLAGS, sa->esn ? KIPSEC_SA_F_ESN : 0)) {
+	    nla_put_u32(msg, KIPSEC_SA_A_FLAGS, sa->esn ? KIPSEC_SA_F_ESN : 0) ||
+	    put_lifetime(msg, sa)) {
 		explicit_bzero(nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len);
 		nlmsg_free(msg);
 		return -EMSGSIZE;
@@ -351,4 +385,89 @@ int kernel_policy_del(uint32_t id)
 	nla_nest_end(msg, nest);
 	snprintf(what, sizeof(what), "POLICY_DEL id %u", id);
 	return request(msg, what, &c);
+}
+
+/* ---------------------------------------------------------- events */
+
+static struct nl_sock *evsk;
+static struct event *evev;
+static kernel_expire_fn expire_fn;
+
+static int on_event(struct nl_msg *msg, void *arg)
+{
+	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
+	struct nlattr *tb[KIPSEC_A_MAX + 1], *sa[KIPSEC_SA_A_MAX + 1];
+	struct sockaddr_storage dst = { 0 };
+	int len;
+
+	(void)arg;
+	if (gh->cmd != KIPSEC_CMD_EXPIRE ||
+	    genlmsg_parse(nlmsg_hdr(msg), 0, tb, KIPSEC_A_MAX, NULL) || !tb[KIPSEC_A_SA] ||
+	    nla_parse_nested(sa, KIPSEC_SA_A_MAX, tb[KIPSEC_A_SA], NULL) || !sa[KIPSEC_SA_A_SPI] ||
+	    nla_len(sa[KIPSEC_SA_A_SPI]) != 4 || !sa[KIPSEC_SA_A_DST])
+		return NL_SKIP;
+	if (sa[KIPSEC_SA_A_PROTO] && nla_get_u8(sa[KIPSEC_SA_A_PROTO]) != KIPSEC_PROTO_ESP)
+		return NL_SKIP;
+	len = nla_len(sa[KIPSEC_SA_A_DST]);
+	if (len == 4) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&dst;
+
+		in->sin_family = AF_INET;
+		memcpy(&in->sin_addr, nla_data(sa[KIPSEC_SA_A_DST]), 4);
+	} else if (len == 16) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&dst;
+
+		in6->sin6_family = AF_INET6;
+		memcpy(&in6->sin6_addr, nla_data(sa[KIPSEC_SA_A_DST]), 16);
+	} else {
+		return NL_SKIP;
+	}
+	if (expire_fn)
+		expire_fn(&dst, nla_get_u32(sa[KIPSEC_SA_A_SPI]), tb[KIPSEC_A_EXPIRE_HARD] != NULL);
+	return NL_OK;
+}
+
+static void events_readable(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	nl_recvmsgs_default(evsk);
+}
+
+int kernel_events_open(struct event_base *base, kernel_expire_fn fn)
+{
+	int grp, err;
+
+	evsk = nl_socket_alloc();
+	if (!evsk)
+		return -1;
+	nl_socket_disable_seq_check(evsk);
+	nl_socket_modify_cb(evsk, NL_CB_VALID, NL_CB_CUSTOM, on_event, NULL);
+	err = genl_connect(evsk);
+	grp = err < 0 ? err : genl_ctrl_resolve_grp(evsk, KIPSEC_GENL_NAME, KIPSEC_MCGRP_EVENTS);
+	if (grp < 0 || nl_socket_add_membership(evsk, grp) < 0 || nl_socket_set_nonblocking(evsk) < 0) {
+		log_warn("kernel: no \"%s\" multicast group: EXPIRE events unavailable, rekeying on timers only",
+			 KIPSEC_MCGRP_EVENTS);
+		nl_socket_free(evsk);
+		evsk = NULL;
+		return -1;
+	}
+	expire_fn = fn;
+	evev = event_new(base, nl_socket_get_fd(evsk), EV_READ | EV_PERSIST, events_readable, NULL);
+	if (!evev || event_add(evev, NULL)) {
+		kernel_events_close();
+		return -1;
+	}
+	return 0;
+}
+
+void kernel_events_close(void)
+{
+	if (evev)
+		event_free(evev);
+	evev = NULL;
+	if (evsk)
+		nl_socket_free(evsk);
+	evsk = NULL;
 }

@@ -27,6 +27,7 @@ struct kernel_sa {
 	size_t integ_len;
 	uint32_t replay_window;
 	bool esn;
+	uint64_t soft_secs, hard_secs;	/* lifetime since added; 0 = none */
 };
 
 struct kernel_policy {
@@ -55,5 +56,14 @@ int kernel_sa_del(const struct sockaddr_storage *dst, uint32_t spi);
 int kernel_sa_stats(const struct sockaddr_storage *dst, uint32_t spi, struct kernel_sa_stats *st);
 int kernel_policy_add(const struct kernel_policy *p, uint32_t *id);
 int kernel_policy_del(uint32_t id);
+
+/*
+ * EXPIRE events of the "events" multicast group: fn(dst, spi, hard) for
+ * each, from the event loop. 0, or -1 (logged) if the group is missing.
+ */
+struct event_base;
+typedef void (*kernel_expire_fn)(const struct sockaddr_storage *dst, uint32_t spi, bool hard);
+int kernel_events_open(struct event_base *base, kernel_expire_fn fn);
+void kernel_events_close(void);
 
 #endif /* KEYD_KERNEL_H */

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "ikev2_child.h"
 #include "ikev2_exch.h"
 #include "ikev2_sa.h"
 #include "kernel.h"
@@ -28,7 +29,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: kipsec-keyd [-c FILE] [-s SOCKET] [--syslog] [--log-level LEVEL]\n"
 		"       kipsec-keyd -c FILE --check-config\n"
-		"       kipsec-keyd [-s SOCKET] --ctl up NAME | down NAME | sas\n"
+		"       kipsec-keyd [-s SOCKET] --ctl up NAME | down NAME | rekey NAME [child|ike] | sas\n"
 		"  -c, --config FILE      configuration file (default " DEFAULT_CONFIG ")\n"
 		"  -n, --check-config     load and validate the configuration, print the\n"
 		"                         connections, exit 0 if valid, 1 if not\n"
@@ -142,6 +143,8 @@ int main(int argc, char **argv)
 		goto out;
 	ikev2_setup(&conf);
 	ike_sa_init(base, ikev2_timeout);
+	ikev2_child_setup(base);
+	kernel_events_open(base, ikev2_child_expire);	/* optional: timers rekey without it */
 	if (net_open(base, conf.port, ikev2_recv, NULL))
 		goto out_kernel;
 	if (ctl_open(base, sock))
@@ -157,6 +160,7 @@ out_net:
 	net_close();
 out_kernel:
 	ike_sa_free_all();
+	kernel_events_close();
 	kernel_close();
 out:
 	if (sigint)
