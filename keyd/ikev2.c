@@ -6,6 +6,7 @@
  */
 #include "ikev2_exch.h"
 #include "ikev2.h"
+#include "cert.h"
 #include "ikev2_auth.h"
 #include "ikev2_msg.h"
 #include "ikev2_sa.h"
@@ -196,6 +197,8 @@ static bool id_matches(const struct conf_end *remote, const struct ike_sa *sa, c
 	if (!remote->id_type && remote->addr.ss_family == AF_UNSPEC)
 		return true;	/* %any */
 	wl = id_body(remote, &sa->remote, want, sizeof(want));
+	if (remote->id_type == IKEV2_ID_DER_ASN1_DN && len > 4 && body[0] == IKEV2_ID_DER_ASN1_DN)
+		return cert_dn_equal(want + 4, wl - 4, body + 4, len - 4);	/* string types may differ */
 	return wl == len && !memcmp(want, body, len);
 }
 
@@ -212,27 +215,81 @@ static int auth_octets(const struct ike_sa *sa, bool of_initiator, const uint8_t
 				 idb, idl, octets);
 }
 
+static const struct ikev2_pld *find_notify(const struct ikev2_pldlist *l, uint16_t type,
+					   struct ikev2_notify *n);
+
+static bool uses_pubkey(const struct conf_conn *conn)
+{
+	return conn->local.auth == CONF_AUTH_PUBKEY || conn->remote.auth == CONF_AUTH_PUBKEY;
+}
+
+/* IKE_SA_INIT: the RFC 7427 hashes we take, and the peer's (a responder answers only if asked). */
+static void put_sig_hashes(struct ikev2_chain *c, const struct ike_sa *sa)
+{
+	uint8_t h[6];
+
+	if (uses_pubkey(sa->conn) && (sa->initiator || sa->peer_hashes))
+		put_notify(c, IKEV2_N_SIGNATURE_HASH_ALGORITHMS, h, ikev2_sig_hashes_ours(h));
+}
+
+static void get_sig_hashes(struct ike_sa *sa, const struct ikev2_pldlist *l)
+{
+	struct ikev2_notify n;
+
+	if (find_notify(l, IKEV2_N_SIGNATURE_HASH_ALGORITHMS, &n))
+		sa->peer_hashes = ikev2_sig_hashes_parse(n.data, n.len);
+}
+
+/* A CERTREQ that names none of our CAs: we send our certificate anyway, but say so. */
+static void note_certreq(const struct ike_sa *sa, const struct ikev2_pldlist *l)
+{
+	if (sa->conn->local.auth == CONF_AUTH_PUBKEY && sa->conn->certs &&
+	    cert_certreq_check(sa->conn->certs, l) == 0)
+		log_warn("%s: %s asks for certificates of CAs that did not issue ours", sa->conn->name,
+			 peer(sa));
+}
+
+/* [CERT...] [CERTREQ (initiator)] AUTH: PSK MIC or signature. */
 static int put_our_auth(struct ikev2_chain *c, const struct ike_sa *sa, const uint8_t *idb, size_t idl)
 {
+	const struct conf_conn *conn = sa->conn;
 	uint8_t mac[CRYPTO_PRF_MAX];
-	struct buf octets;
+	struct buf octets, sig;
+	uint8_t method = 0;
 	int ret;
 
 	buf_init(&octets);
-	ret = auth_octets(sa, sa->initiator, idb, idl, &octets) ||
-	      ikev2_auth_psk(sa->prf, sa->conn->psk, sa->conn->psk_len, octets.data, octets.len, mac);
-	buf_free(&octets);
-	if (ret)
+	buf_init(&sig);
+	if (auth_octets(sa, sa->initiator, idb, idl, &octets)) {
+		buf_free(&octets);
 		return -1;
-	ret = ikev2_put_auth(c, &(struct ikev2_auth){ IKEV2_AUTH_PSK, mac, crypto_prf_len(sa->prf) });
+	}
+	if (conn->local.auth == CONF_AUTH_PUBKEY) {
+		ret = !conn->certs || cert_put_ours(conn->certs, c) ||
+		      ikev2_auth_sign(conn->certs->key, sa->peer_hashes, false, octets.data, octets.len,
+				      &method, &sig);
+	} else {
+		ret = ikev2_auth_psk(sa->prf, conn->psk, conn->psk_len, octets.data, octets.len, mac);
+	}
+	buf_free(&octets);
+	if (!ret && sa->initiator && conn->remote.auth == CONF_AUTH_PUBKEY && conn->certs)
+		ret = cert_put_certreq(conn->certs, c);
+	if (!ret)
+		ret = conn->local.auth == CONF_AUTH_PUBKEY ?
+		      ikev2_put_auth(c, &(struct ikev2_auth){ method, sig.data, sig.len }) :
+		      ikev2_put_auth(c, &(struct ikev2_auth){ IKEV2_AUTH_PSK, mac, crypto_prf_len(sa->prf) });
 	OPENSSL_cleanse(mac, sizeof(mac));
-	return ret;
+	buf_free(&sig);
+	return ret ? -1 : 0;
 }
 
 /* 0 if the peer's AUTH payload is right, else -1 with the reason in why. */
-static int check_peer_auth(const struct ike_sa *sa, const struct ikev2_pld *auth_pl,
-			   const uint8_t *idb, size_t idl, const char **why)
+static int check_peer_auth(const struct ike_sa *sa, const struct ikev2_pldlist *l,
+			   const struct ikev2_pld *auth_pl, const uint8_t *idb, size_t idl,
+			   const char **why)
 {
+	static char reason[300];
+	const struct conf_conn *conn = sa->conn;
 	struct ikev2_auth a;
 	struct buf octets;
 	int ret;
@@ -241,17 +298,27 @@ static int check_peer_auth(const struct ike_sa *sa, const struct ikev2_pld *auth
 		*why = "no valid AUTH payload";
 		return -1;
 	}
-	if (a.method != IKEV2_AUTH_PSK) {
-		*why = "peer authenticates with another method than a pre-shared key";
+	if ((a.method == IKEV2_AUTH_PSK) != (conn->remote.auth == CONF_AUTH_PSK)) {
+		*why = a.method == IKEV2_AUTH_PSK ?
+		       "peer authenticates with a pre-shared key, we expect a certificate" :
+		       "peer authenticates with another method than a pre-shared key";
 		return -1;
 	}
 	buf_init(&octets);
-	ret = auth_octets(sa, !sa->initiator, idb, idl, &octets) ||
-	      ikev2_auth_psk_verify(sa->prf, sa->conn->psk, sa->conn->psk_len, octets.data, octets.len,
-				    a.data, a.len);
-	buf_free(&octets);
-	if (ret)
+	ret = auth_octets(sa, !sa->initiator, idb, idl, &octets);
+	if (ret) {
+		*why = "cannot compute the signed octets";
+	} else if (conn->remote.auth == CONF_AUTH_PUBKEY) {
+		ret = !conn->certs ||
+		      cert_check_peer(conn->certs, l, idb, idl, &a, octets.data, octets.len, reason,
+				      sizeof(reason));
+		*why = conn->certs ? reason : "no CA loaded";
+	} else {
+		ret = ikev2_auth_psk_verify(sa->prf, conn->psk, conn->psk_len, octets.data, octets.len,
+					    a.data, a.len);
 		*why = "PSK mismatch";
+	}
+	buf_free(&octets);
 	return ret ? -1 : 0;
 }
 
@@ -562,6 +629,7 @@ static int send_init_request(struct ike_sa *sa)
 	ikev2_put_ke(&c, &(struct ikev2_ke){ sa->dh_group, pub, plen });
 	ikev2_put_nonce(&c, sa->ni, sa->ni_len);
 	put_natd(&c, sa);
+	put_sig_hashes(&c, sa);
 	if (ikev2_msg_finish(&msg)) {
 		buf_free(&msg);
 		return -1;
@@ -645,8 +713,7 @@ static uint16_t error_notify(const struct ikev2_pldlist *l)
 	const struct ikev2_pld *p;
 	struct ikev2_notify n;
 
-	while ((p = ikev2_pld_find(l, IKEV2_PL_NOTIFY, &pos))) {
-		pos++;
+	while ((p = ikev2_pld_find(l, IKEV2_PL_NOTIFY, &pos))) {	/* pos moves past p */
 		if (!ikev2_pld_notify_decode(p->body, p->len, &n, NULL) && n.type <= IKEV2_N_ERROR_MAX)
 			return n.type;
 	}
@@ -659,8 +726,7 @@ static const struct ikev2_pld *find_notify(const struct ikev2_pldlist *l, uint16
 	size_t pos = 0;
 	const struct ikev2_pld *p;
 
-	while ((p = ikev2_pld_find(l, IKEV2_PL_NOTIFY, &pos))) {
-		pos++;
+	while ((p = ikev2_pld_find(l, IKEV2_PL_NOTIFY, &pos))) {	/* pos moves past p */
 		if (!ikev2_pld_notify_decode(p->body, p->len, n, NULL) && n->type == type)
 			return p;
 	}
@@ -763,6 +829,8 @@ static void init_response(struct ike_sa *sa, const struct ikev2_msg *m)
 	memcpy(sa->nr, nonce, nlen);
 	sa->nr_len = nlen;
 	sa->spi_r = m->hdr.spi_r;
+	get_sig_hashes(sa, l);
+	note_certreq(sa, l);
 	buf_free(&sa->init_resp);
 	buf_put(&sa->init_resp, m->raw, m->raw_len);
 	if (derive_ike_keys(sa, &ke)) {
@@ -812,7 +880,7 @@ static void auth_response(struct ike_sa *sa, const struct ikev2_pldlist *l)
 		ike_delete_send(sa);
 		return;
 	}
-	if (check_peer_auth(sa, p, idp->body, idp->len, &why)) {
+	if (check_peer_auth(sa, l, p, idp->body, idp->len, &why)) {
 		log_err("IKE_AUTH failed with %s: AUTHENTICATION_FAILED, %s (peer %s)", peer(sa), why, idtext);
 		ike_delete_send(sa);
 		return;
@@ -963,7 +1031,11 @@ static void init_request(const struct ikev2_msg *m, const struct sockaddr_storag
 	ikev2_put_sa(&c, &(struct ikev2_sa){ .nproposals = 1, .prop = { chosen } });
 	ikev2_put_ke(&c, &(struct ikev2_ke){ sa->dh_group, pub, plen });
 	ikev2_put_nonce(&c, sa->nr, sa->nr_len);
+	if (conn->remote.auth == CONF_AUTH_PUBKEY && conn->certs)
+		cert_put_certreq(conn->certs, &c);
 	put_natd(&c, sa);
+	get_sig_hashes(sa, l);
+	put_sig_hashes(&c, sa);
 	if (ikev2_msg_finish(&msg)) {
 		buf_free(&msg);
 		ike_delete_local(sa, NULL);
@@ -997,6 +1069,7 @@ static void auth_request(struct ike_sa *sa, const struct ikev2_pldlist *l)
 	bool transport;
 
 	ike_sa_request_cancel(sa);	/* stops the half-open expiry */
+	note_certreq(sa, l);
 	idp = ikev2_pld_find(l, IKEV2_PL_IDI, &pos);
 	pos = 0;
 	p = ikev2_pld_find(l, IKEV2_PL_AUTH, &pos);
@@ -1014,7 +1087,7 @@ static void auth_request(struct ike_sa *sa, const struct ikev2_pldlist *l)
 		ike_delete_local(sa, NULL);
 		return;
 	}
-	if (check_peer_auth(sa, p, idp->body, idp->len, &why)) {
+	if (check_peer_auth(sa, l, p, idp->body, idp->len, &why)) {
 		log_err("IKE_AUTH failed with %s: AUTHENTICATION_FAILED, %s (peer %s)", peer(sa), why, idtext);
 		answer_error(sa, IKEV2_EXCH_IKE_AUTH, IKEV2_N_AUTHENTICATION_FAILED);
 		ike_delete_local(sa, NULL);
@@ -1098,8 +1171,7 @@ static void info_request(struct ike_sa *sa, const struct ikev2_pldlist *l)
 
 	buf_init(&inner);
 	ikev2_chain_init(&c, &inner, SIZE_MAX);
-	while ((p = ikev2_pld_find(l, IKEV2_PL_DELETE, &pos))) {
-		pos++;
+	while ((p = ikev2_pld_find(l, IKEV2_PL_DELETE, &pos))) {	/* pos moves past p */
 		if (ikev2_pld_delete_decode(p->body, p->len, &d, NULL))
 			continue;
 		if (d.proto == IKEV2_PROTO_IKE) {

@@ -63,6 +63,7 @@ struct ike_sa {
 	uint16_t prf;
 	struct ikev2_keys keys;
 	struct ikev2_sa esp_offer;	/* initiator: what IKE_AUTH offered */
+	unsigned int peer_hashes;	/* RFC 7427 hashes the peer announced (bit per id) */
 
 	/* our requests (window 1) */
 	uint32_t req_msgid;		/* id of our outstanding or next request */
