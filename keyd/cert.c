@@ -603,8 +603,14 @@ int cert_check_peer(const struct cert_conn *cc, const struct ikev2_pldlist *l, c
 		return -1;
 	if (!cert_id_match(peer, idb[0], idb + 4, idl - 4, why, whylen) &&
 	    !ikev2_auth_verify(X509_get0_pubkey(peer), auth->method, auth->data, auth->len, octets,
-			       octets_len, why, whylen))
+			       octets_len, why, whylen)) {
+		char subj[200], how[120];
+
+		snprintf(how, sizeof(how), "%s", why);
+		name_text(X509_get_subject_name(peer), subj, sizeof(subj));
+		snprintf(why, whylen, "certificate \"%s\", %s", subj, how);
 		ret = 0;
+	}
 	X509_free(peer);
 	ERR_clear_error();
 	return ret;

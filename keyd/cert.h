@@ -103,8 +103,8 @@ int cert_certreq_check(const struct cert_conn *cc, const struct ikev2_pldlist *l
  * The peer's side of public-key IKE_AUTH: the X.509 CERT payloads of l
  * verified against cc->store, the ID payload body idb (type, 3 reserved
  * bytes, data) matched against the certificate, then the AUTH payload
- * verified over the signed octets with the certificate's key. 0, or -1
- * with a one-line reason in why.
+ * verified over the signed octets with the certificate's key. 0 with
+ * "certificate "SUBJECT", ALGORITHM" in why, or -1 with a one-line reason.
  */
 int cert_check_peer(const struct cert_conn *cc, const struct ikev2_pldlist *l, const uint8_t *idb,
 		    size_t idl, const struct ikev2_auth *auth, const uint8_t *octets, size_t octets_len,

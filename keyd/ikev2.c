@@ -313,6 +313,8 @@ static int check_peer_auth(const struct ike_sa *sa, const struct ikev2_pldlist *
 		      cert_check_peer(conn->certs, l, idb, idl, &a, octets.data, octets.len, reason,
 				      sizeof(reason));
 		*why = conn->certs ? reason : "no CA loaded";
+		if (!ret)
+			log_info("%s: %s authenticated by %s", conn->name, peer(sa), reason);
 	} else {
 		ret = ikev2_auth_psk_verify(sa->prf, conn->psk, conn->psk_len, octets.data, octets.len,
 					    a.data, a.len);

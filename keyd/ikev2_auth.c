@@ -472,6 +472,13 @@ int ikev2_auth_verify(EVP_PKEY *pub, uint8_t method, const uint8_t *data, size_t
 		snprintf(why, whylen, "signature does not verify with the certificate's key");
 		goto done;
 	}
+	/* success: say what was checked, for the log */
+	if (method == IKEV2_AUTH_DIGITAL_SIG)
+		snprintf(why, whylen, "RFC 7427 %s%s%s", pss ? "RSASSA-PSS with " : "",
+			 pss ? EVP_MD_get0_name(md) : OBJ_nid2ln(OBJ_obj2nid(alg->algorithm)), "");
+	else
+		snprintf(why, whylen, "%s with %s (method %u)", is_rsa(pub) ? "RSA PKCS#1 v1.5" : "ECDSA",
+			 EVP_MD_get0_name(md), method);
 	ret = 0;
 done:
 	EVP_MD_CTX_free(ctx);

@@ -69,8 +69,9 @@ int ikev2_auth_sign(EVP_PKEY *key, unsigned int peer_hashes, bool pss, const uin
 
 /*
  * Verifies an AUTH payload (method and data) made by the holder of pub over
- * the octets. 0, or -1 with the reason in why (unsupported method or
- * algorithm, key type mismatch, bad signature).
+ * the octets. 0 with what was verified in why (e.g. "RFC 7427
+ * ecdsa-with-SHA384"), or -1 with the reason in why (unsupported method
+ * or algorithm, key type mismatch, bad signature).
  */
 int ikev2_auth_verify(EVP_PKEY *pub, uint8_t method, const uint8_t *data, size_t len,
 		      const uint8_t *octets, size_t octets_len, char *why, size_t whylen);
