@@ -8,6 +8,7 @@
 #include "ikev2.h"
 #include "cert.h"
 #include "ikev2_auth.h"
+#include "ikev2_frag.h"
 #include "ikev2_msg.h"
 #include "ikev2_sa.h"
 #include "kernel.h"
@@ -28,6 +29,8 @@
 #define PRIO_BYPASS	10	/* IKE itself, ahead of transport-mode selectors */
 #define PRIO_PROTECT	1000
 #define HALF_OPEN_SECS	60	/* a responder SA waits this long for IKE_AUTH */
+/* RFC 7383 2.5.1: fragments fit a 1280-byte IPv6 packet (40 IP + 8 UDP bytes off) */
+#define FRAG_MAX_DATAGRAM	1232
 
 static const struct keyd_conf *cfg;
 
@@ -85,9 +88,62 @@ static int send_sk(struct ike_sa *sa, uint8_t exch, bool response, struct buf *i
 		buf_free(&msg);
 		return -1;
 	}
+	/* RFC 7383: too big for one datagram and the peer reassembles: SKF fragments */
+	if (sa->peer_frag && msg.len > FRAG_MAX_DATAGRAM &&
+	    ikev2_frag_split_into(&h, &sa->sk, out_ek(sa), out_ak(sa), inner->data, inner->len, first,
+				  FRAG_MAX_DATAGRAM, &msg) < 0) {
+		log_err("%s to %s: cannot fragment the message", ikev2_exchange_name(exch), peer(sa));
+		buf_free(&msg);
+		return -1;
+	}
 	ret = response ? ike_sa_send_response(sa, &msg) : ike_sa_send_request(sa, exch, &msg);
 	buf_free(&msg);
 	return ret;
+}
+
+/*
+ * An SKF fragment, already authenticated and decrypted into plain: 1 while
+ * the message is incomplete (or on error, logged), 0 when it is whole:
+ * then plain holds it and inner its payloads.
+ */
+static int collect_fragment(struct ike_sa *sa, const struct ikev2_msg *m, struct buf *plain,
+			    struct ikev2_pldlist *inner)
+{
+	const struct ikev2_pld *p = &m->pl.p[m->pl.n - 1];
+	struct ikev2_error err;
+	struct ikev2_skf skf;
+	struct buf whole;
+	int r;
+
+	if (!sa->frag) {
+		sa->frag = malloc(sizeof(*sa->frag));
+		if (!sa->frag)
+			return 1;
+		ikev2_frag_init(sa->frag);
+	}
+	r = ikev2_pld_skf_decode(p->body, p->len, &skf, &err);
+	if (!r)
+		r = ikev2_frag_add(sa->frag, m->hdr.msgid, &skf, p->np, plain->data, plain->len, &err);
+	if (r <= 0) {
+		if (r < 0)
+			log_warn("%s from %s: bad fragment: %s", ikev2_exchange_name(m->hdr.exchange), peer(sa),
+				 err.msg);
+		return 1;
+	}
+	buf_init(&whole);
+	r = ikev2_frag_assemble(sa->frag, &whole, inner, &err);
+	log_debug("%s from %s: reassembled from %u fragments (%zu bytes)",
+		  ikev2_exchange_name(m->hdr.exchange), peer(sa), sa->frag->total, whole.len);
+	ikev2_frag_reset(sa->frag);
+	if (r) {
+		log_warn("%s from %s: reassembled message malformed: %s", ikev2_exchange_name(m->hdr.exchange),
+			 peer(sa), err.msg);
+		buf_free(&whole);
+		return 1;
+	}
+	buf_free(plain);
+	*plain = whole;		/* inner points into it */
+	return 0;
 }
 
 static void put_notify(struct ikev2_chain *c, uint16_t type, const void *data, size_t len)
@@ -223,21 +279,28 @@ static bool uses_pubkey(const struct conf_conn *conn)
 	return conn->local.auth == CONF_AUTH_PUBKEY || conn->remote.auth == CONF_AUTH_PUBKEY;
 }
 
-/* IKE_SA_INIT: the RFC 7427 hashes we take, and the peer's (a responder answers only if asked). */
-static void put_sig_hashes(struct ikev2_chain *c, const struct ike_sa *sa)
+/*
+ * IKE_SA_INIT: RFC 7383 fragmentation and the RFC 7427 hashes we take; a
+ * responder announces them only if the peer did.
+ */
+static void put_init_notifies(struct ikev2_chain *c, const struct ike_sa *sa)
 {
 	uint8_t h[6];
 
+	/* RFC 7383: large IKE_AUTH messages (certificates) may come and go in fragments */
+	if (sa->initiator || sa->peer_frag)
+		put_notify(c, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	if (uses_pubkey(sa->conn) && (sa->initiator || sa->peer_hashes))
 		put_notify(c, IKEV2_N_SIGNATURE_HASH_ALGORITHMS, h, ikev2_sig_hashes_ours(h));
 }
 
-static void get_sig_hashes(struct ike_sa *sa, const struct ikev2_pldlist *l)
+static void get_init_notifies(struct ike_sa *sa, const struct ikev2_pldlist *l)
 {
 	struct ikev2_notify n;
 
 	if (find_notify(l, IKEV2_N_SIGNATURE_HASH_ALGORITHMS, &n))
 		sa->peer_hashes = ikev2_sig_hashes_parse(n.data, n.len);
+	sa->peer_frag = find_notify(l, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, &n) != NULL;
 }
 
 /* A CERTREQ that names none of our CAs: we send our certificate anyway, but say so. */
@@ -631,7 +694,7 @@ static int send_init_request(struct ike_sa *sa)
 	ikev2_put_ke(&c, &(struct ikev2_ke){ sa->dh_group, pub, plen });
 	ikev2_put_nonce(&c, sa->ni, sa->ni_len);
 	put_natd(&c, sa);
-	put_sig_hashes(&c, sa);
+	put_init_notifies(&c, sa);
 	if (ikev2_msg_finish(&msg)) {
 		buf_free(&msg);
 		return -1;
@@ -831,7 +894,7 @@ static void init_response(struct ike_sa *sa, const struct ikev2_msg *m)
 	memcpy(sa->nr, nonce, nlen);
 	sa->nr_len = nlen;
 	sa->spi_r = m->hdr.spi_r;
-	get_sig_hashes(sa, l);
+	get_init_notifies(sa, l);
 	note_certreq(sa, l);
 	buf_free(&sa->init_resp);
 	buf_put(&sa->init_resp, m->raw, m->raw_len);
@@ -1036,8 +1099,8 @@ static void init_request(const struct ikev2_msg *m, const struct sockaddr_storag
 	if (conn->remote.auth == CONF_AUTH_PUBKEY && conn->certs)
 		cert_put_certreq(conn->certs, &c);
 	put_natd(&c, sa);
-	get_sig_hashes(sa, l);
-	put_sig_hashes(&c, sa);
+	get_init_notifies(sa, l);
+	put_init_notifies(&c, sa);
 	if (ikev2_msg_finish(&msg)) {
 		buf_free(&msg);
 		ike_delete_local(sa, NULL);
@@ -1234,7 +1297,7 @@ void ikev2_recv(const uint8_t *pkt, size_t len, const struct sockaddr_storage *l
 		if (sa) {
 			/* a retransmission: the same answer again */
 			if (sa->have_resp && sa->state == IKE_INIT_DONE)
-				net_send(sa->resp.data, sa->resp.len, &sa->local, &sa->remote);
+				ike_sa_send_kept(sa, &sa->resp);
 			return;
 		}
 		init_request(&m, local, remote);
@@ -1258,7 +1321,7 @@ void ikev2_recv(const uint8_t *pkt, size_t len, const struct sockaddr_storage *l
 		}
 	} else {
 		if (m.hdr.msgid + 1 == sa->peer_msgid && sa->have_resp) {
-			net_send(sa->resp.data, sa->resp.len, &sa->local, &sa->remote);
+			ike_sa_send_kept(sa, &sa->resp);
 			return;
 		}
 		if (m.hdr.msgid != sa->peer_msgid)
@@ -1273,6 +1336,10 @@ void ikev2_recv(const uint8_t *pkt, size_t len, const struct sockaddr_storage *l
 		log_warn("%s from %s: %s, dropped", ikev2_exchange_name(m.hdr.exchange), addr, err.msg);
 		buf_free(&plain);
 		return;
+	}
+	if (m.pl.p[m.pl.n - 1].type == IKEV2_PL_SKF && collect_fragment(sa, &m, &plain, &inner)) {
+		buf_free(&plain);
+		return;		/* more fragments to come */
 	}
 	switch (m.hdr.exchange) {
 	case IKEV2_EXCH_IKE_AUTH:
