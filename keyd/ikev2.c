@@ -101,6 +101,16 @@ static int send_sk(struct ike_sa *sa, uint8_t exch, bool response, struct buf *i
 	return ret;
 }
 
+/* Is this an SKF fragment other than the first? */
+static bool later_fragment(const struct ikev2_msg *m)
+{
+	const struct ikev2_pld *p = m->pl.n ? &m->pl.p[m->pl.n - 1] : NULL;
+	struct ikev2_skf skf;
+
+	return p && p->type == IKEV2_PL_SKF && !ikev2_pld_skf_decode(p->body, p->len, &skf, NULL) &&
+	       skf.frag_num != 1;
+}
+
 /*
  * An SKF fragment, already authenticated and decrypted into plain: 1 while
  * the message is incomplete (or on error, logged), 0 when it is whole:
@@ -926,10 +936,13 @@ static void auth_response(struct ike_sa *sa, const struct ikev2_pldlist *l)
 	p = ikev2_pld_find(l, IKEV2_PL_AUTH, &pos);
 	err = error_notify(l);
 	if (!idp || !p) {
-		log_err("IKE_AUTH failed with %s: %s", peer(sa),
-			err == IKEV2_N_AUTHENTICATION_FAILED ?
-			"AUTHENTICATION_FAILED, the peer refused our authentication (PSK or identity mismatch)" :
-			err ? ikev2_notify_name(err) : "answer without identity or AUTH payload");
+		const char *what = err ? ikev2_notify_name(err) : "answer without identity or AUTH payload";
+
+		if (err == IKEV2_N_AUTHENTICATION_FAILED)
+			what = conn->local.auth == CONF_AUTH_PUBKEY ?
+			       "AUTHENTICATION_FAILED, the peer refused our authentication (certificate or identity)" :
+			       "AUTHENTICATION_FAILED, the peer refused our authentication (PSK or identity mismatch)";
+		log_err("IKE_AUTH failed with %s: %s", peer(sa), what);
 		ike_delete_local(sa, NULL);
 		return;
 	}
@@ -1321,7 +1334,9 @@ void ikev2_recv(const uint8_t *pkt, size_t len, const struct sockaddr_storage *l
 		}
 	} else {
 		if (m.hdr.msgid + 1 == sa->peer_msgid && sa->have_resp) {
-			ike_sa_send_kept(sa, &sa->resp);
+			/* a fragmented request is answered again once, on its first fragment (RFC 7383 2.6.1) */
+			if (!later_fragment(&m))
+				ike_sa_send_kept(sa, &sa->resp);
 			return;
 		}
 		if (m.hdr.msgid != sa->peer_msgid)
@@ -1337,7 +1352,7 @@ void ikev2_recv(const uint8_t *pkt, size_t len, const struct sockaddr_storage *l
 		buf_free(&plain);
 		return;
 	}
-	if (m.pl.p[m.pl.n - 1].type == IKEV2_PL_SKF && collect_fragment(sa, &m, &plain, &inner)) {
+	if (m.pl.n && m.pl.p[m.pl.n - 1].type == IKEV2_PL_SKF && collect_fragment(sa, &m, &plain, &inner)) {
 		buf_free(&plain);
 		return;		/* more fragments to come */
 	}
