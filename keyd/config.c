@@ -13,6 +13,7 @@
 
 #include <linux/kipsec.h>
 
+#include "cert.h"
 #include "proposal.h"
 #include "ts.h"
 
@@ -205,7 +206,12 @@ static int parse_id(struct ctx *c, const config_setting_t *s, const char *text, 
 		e->id_len = (size_t)n;
 		return 0;
 	} else if (colon && !strncmp(text, "dn:", 3)) {
-		return fail(c, s, "id \"%s\": distinguished-name identities are not supported yet", text);
+		/* "dn:C=CH, O=Org, CN=host": sent as DER (ID_DER_ASN1_DN) */
+		if (cert_dn_parse(text + 3, e->id, sizeof(e->id), &e->id_len))
+			return fail(c, s, "id \"%s\": not a distinguished name (\"dn:C=CH, O=Org, CN=host\")",
+				    text);
+		e->id_type = IKEV2_ID_DER_ASN1_DN;
+		return 0;
 	} else if (colon && (!strncmp(text, "ipv4:", 5) || !strncmp(text, "ipv6:", 5))) {
 		v = text + 5;
 		goto address;
@@ -568,6 +574,10 @@ void config_free(struct keyd_conf *conf)
 		}
 		free_end(&cn->local);
 		free_end(&cn->remote);
+		if (cn->certs) {
+			cert_conn_free(cn->certs);
+			free(cn->certs);
+		}
 	}
 	free(conf->conns);
 	memset(conf, 0, sizeof(*conf));

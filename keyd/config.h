@@ -12,6 +12,8 @@
 
 #include "ikev2_pld.h"
 
+struct cert_conn;
+
 #define CONF_NAME_MAX	64
 #define CONF_ID_MAX	255
 
@@ -50,6 +52,7 @@ struct conf_conn {
 	enum conf_start start_action;
 	uint32_t dpd_delay;		/* seconds; 0 = no DPD */
 	enum conf_dpd_action dpd_action;
+	struct cert_conn *certs;	/* pubkey: loaded by cert_conf_load() (cert.h) */
 };
 
 struct keyd_conf {

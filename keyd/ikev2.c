@@ -6,8 +6,10 @@
  */
 #include "ikev2_exch.h"
 #include "ikev2.h"
+#include "cert.h"
 #include "ikev2_auth.h"
 #include "ikev2_child.h"
+#include "ikev2_frag.h"
 #include "ikev2_msg.h"
 #include "ikev2_sa.h"
 #include "kernel.h"
@@ -28,6 +30,8 @@
 #define PRIO_BYPASS	10	/* IKE itself, ahead of transport-mode selectors */
 #define PRIO_PROTECT	1000
 #define HALF_OPEN_SECS	60	/* a responder SA waits this long for IKE_AUTH */
+/* RFC 7383 2.5.1: fragments fit a 1280-byte IPv6 packet (40 IP + 8 UDP bytes off) */
+#define FRAG_MAX_DATAGRAM	1232
 
 static const struct keyd_conf *cfg;
 
@@ -85,9 +89,72 @@ int send_sk(struct ike_sa *sa, uint8_t exch, bool response, struct buf *inner, u
 		buf_free(&msg);
 		return -1;
 	}
+	/* RFC 7383: too big for one datagram and the peer reassembles: SKF fragments */
+	if (sa->peer_frag && msg.len > FRAG_MAX_DATAGRAM &&
+	    ikev2_frag_split_into(&h, &sa->sk, out_ek(sa), out_ak(sa), inner->data, inner->len, first,
+				  FRAG_MAX_DATAGRAM, &msg) < 0) {
+		log_err("%s to %s: cannot fragment the message", ikev2_exchange_name(exch), peer(sa));
+		buf_free(&msg);
+		return -1;
+	}
 	ret = response ? ike_sa_send_response(sa, &msg) : ike_sa_send_request(sa, exch, &msg);
 	buf_free(&msg);
 	return ret;
+}
+
+/* Is this an SKF fragment other than the first? */
+static bool later_fragment(const struct ikev2_msg *m)
+{
+	const struct ikev2_pld *p = m->pl.n ? &m->pl.p[m->pl.n - 1] : NULL;
+	struct ikev2_skf skf;
+
+	return p && p->type == IKEV2_PL_SKF && !ikev2_pld_skf_decode(p->body, p->len, &skf, NULL) &&
+	       skf.frag_num != 1;
+}
+
+/*
+ * An SKF fragment, already authenticated and decrypted into plain: 1 while
+ * the message is incomplete (or on error, logged), 0 when it is whole:
+ * then plain holds it and inner its payloads.
+ */
+static int collect_fragment(struct ike_sa *sa, const struct ikev2_msg *m, struct buf *plain,
+			    struct ikev2_pldlist *inner)
+{
+	const struct ikev2_pld *p = &m->pl.p[m->pl.n - 1];
+	struct ikev2_error err;
+	struct ikev2_skf skf;
+	struct buf whole;
+	int r;
+
+	if (!sa->frag) {
+		sa->frag = malloc(sizeof(*sa->frag));
+		if (!sa->frag)
+			return 1;
+		ikev2_frag_init(sa->frag);
+	}
+	r = ikev2_pld_skf_decode(p->body, p->len, &skf, &err);
+	if (!r)
+		r = ikev2_frag_add(sa->frag, m->hdr.msgid, &skf, p->np, plain->data, plain->len, &err);
+	if (r <= 0) {
+		if (r < 0)
+			log_warn("%s from %s: bad fragment: %s", ikev2_exchange_name(m->hdr.exchange), peer(sa),
+				 err.msg);
+		return 1;
+	}
+	buf_init(&whole);
+	r = ikev2_frag_assemble(sa->frag, &whole, inner, &err);
+	log_debug("%s from %s: reassembled from %u fragments (%zu bytes)",
+		  ikev2_exchange_name(m->hdr.exchange), peer(sa), sa->frag->total, whole.len);
+	ikev2_frag_reset(sa->frag);
+	if (r) {
+		log_warn("%s from %s: reassembled message malformed: %s", ikev2_exchange_name(m->hdr.exchange),
+			 peer(sa), err.msg);
+		buf_free(&whole);
+		return 1;
+	}
+	buf_free(plain);
+	*plain = whole;		/* inner points into it */
+	return 0;
 }
 
 static void put_notify(struct ikev2_chain *c, uint16_t type, const void *data, size_t len)
@@ -197,6 +264,8 @@ static bool id_matches(const struct conf_end *remote, const struct ike_sa *sa, c
 	if (!remote->id_type && remote->addr.ss_family == AF_UNSPEC)
 		return true;	/* %any */
 	wl = id_body(remote, &sa->remote, want, sizeof(want));
+	if (remote->id_type == IKEV2_ID_DER_ASN1_DN && len > 4 && body[0] == IKEV2_ID_DER_ASN1_DN)
+		return cert_dn_equal(want + 4, wl - 4, body + 4, len - 4);	/* string types may differ */
 	return wl == len && !memcmp(want, body, len);
 }
 
@@ -213,27 +282,88 @@ static int auth_octets(const struct ike_sa *sa, bool of_initiator, const uint8_t
 				 idb, idl, octets);
 }
 
+static const struct ikev2_pld *find_notify(const struct ikev2_pldlist *l, uint16_t type,
+					   struct ikev2_notify *n);
+
+static bool uses_pubkey(const struct conf_conn *conn)
+{
+	return conn->local.auth == CONF_AUTH_PUBKEY || conn->remote.auth == CONF_AUTH_PUBKEY;
+}
+
+/*
+ * IKE_SA_INIT: RFC 7383 fragmentation and the RFC 7427 hashes we take; a
+ * responder announces them only if the peer did.
+ */
+static void put_init_notifies(struct ikev2_chain *c, const struct ike_sa *sa)
+{
+	uint8_t h[6];
+
+	/* RFC 7383: large IKE_AUTH messages (certificates) may come and go in fragments */
+	if (sa->initiator || sa->peer_frag)
+		put_notify(c, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	if (uses_pubkey(sa->conn) && (sa->initiator || sa->peer_hashes))
+		put_notify(c, IKEV2_N_SIGNATURE_HASH_ALGORITHMS, h, ikev2_sig_hashes_ours(h));
+}
+
+static void get_init_notifies(struct ike_sa *sa, const struct ikev2_pldlist *l)
+{
+	struct ikev2_notify n;
+
+	if (find_notify(l, IKEV2_N_SIGNATURE_HASH_ALGORITHMS, &n))
+		sa->peer_hashes = ikev2_sig_hashes_parse(n.data, n.len);
+	sa->peer_frag = find_notify(l, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, &n) != NULL;
+}
+
+/* A CERTREQ that names none of our CAs: we send our certificate anyway, but say so. */
+static void note_certreq(const struct ike_sa *sa, const struct ikev2_pldlist *l)
+{
+	if (sa->conn->local.auth == CONF_AUTH_PUBKEY && sa->conn->certs &&
+	    cert_certreq_check(sa->conn->certs, l) == 0)
+		log_warn("%s: %s asks for certificates of CAs that did not issue ours", sa->conn->name,
+			 peer(sa));
+}
+
+/* [CERT...] [CERTREQ (initiator)] AUTH: PSK MIC or signature. */
 static int put_our_auth(struct ikev2_chain *c, const struct ike_sa *sa, const uint8_t *idb, size_t idl)
 {
+	const struct conf_conn *conn = sa->conn;
 	uint8_t mac[CRYPTO_PRF_MAX];
-	struct buf octets;
+	struct buf octets, sig;
+	uint8_t method = 0;
 	int ret;
 
 	buf_init(&octets);
-	ret = auth_octets(sa, sa->initiator, idb, idl, &octets) ||
-	      ikev2_auth_psk(sa->prf, sa->conn->psk, sa->conn->psk_len, octets.data, octets.len, mac);
-	buf_free(&octets);
-	if (ret)
+	buf_init(&sig);
+	if (auth_octets(sa, sa->initiator, idb, idl, &octets)) {
+		buf_free(&octets);
 		return -1;
-	ret = ikev2_put_auth(c, &(struct ikev2_auth){ IKEV2_AUTH_PSK, mac, crypto_prf_len(sa->prf) });
+	}
+	if (conn->local.auth == CONF_AUTH_PUBKEY) {
+		ret = !conn->certs || cert_put_ours(conn->certs, c) ||
+		      ikev2_auth_sign(conn->certs->key, sa->peer_hashes, false, octets.data, octets.len,
+				      &method, &sig);
+	} else {
+		ret = ikev2_auth_psk(sa->prf, conn->psk, conn->psk_len, octets.data, octets.len, mac);
+	}
+	buf_free(&octets);
+	if (!ret && sa->initiator && conn->remote.auth == CONF_AUTH_PUBKEY && conn->certs)
+		ret = cert_put_certreq(conn->certs, c);
+	if (!ret)
+		ret = conn->local.auth == CONF_AUTH_PUBKEY ?
+		      ikev2_put_auth(c, &(struct ikev2_auth){ method, sig.data, sig.len }) :
+		      ikev2_put_auth(c, &(struct ikev2_auth){ IKEV2_AUTH_PSK, mac, crypto_prf_len(sa->prf) });
 	OPENSSL_cleanse(mac, sizeof(mac));
-	return ret;
+	buf_free(&sig);
+	return ret ? -1 : 0;
 }
 
 /* 0 if the peer's AUTH payload is right, else -1 with the reason in why. */
-static int check_peer_auth(const struct ike_sa *sa, const struct ikev2_pld *auth_pl,
-			   const uint8_t *idb, size_t idl, const char **why)
+static int check_peer_auth(const struct ike_sa *sa, const struct ikev2_pldlist *l,
+			   const struct ikev2_pld *auth_pl, const uint8_t *idb, size_t idl,
+			   const char **why)
 {
+	static char reason[300];
+	const struct conf_conn *conn = sa->conn;
 	struct ikev2_auth a;
 	struct buf octets;
 	int ret;
@@ -242,17 +372,29 @@ static int check_peer_auth(const struct ike_sa *sa, const struct ikev2_pld *auth
 		*why = "no valid AUTH payload";
 		return -1;
 	}
-	if (a.method != IKEV2_AUTH_PSK) {
-		*why = "peer authenticates with another method than a pre-shared key";
+	if ((a.method == IKEV2_AUTH_PSK) != (conn->remote.auth == CONF_AUTH_PSK)) {
+		*why = a.method == IKEV2_AUTH_PSK ?
+		       "peer authenticates with a pre-shared key, we expect a certificate" :
+		       "peer authenticates with another method than a pre-shared key";
 		return -1;
 	}
 	buf_init(&octets);
-	ret = auth_octets(sa, !sa->initiator, idb, idl, &octets) ||
-	      ikev2_auth_psk_verify(sa->prf, sa->conn->psk, sa->conn->psk_len, octets.data, octets.len,
-				    a.data, a.len);
-	buf_free(&octets);
-	if (ret)
+	ret = auth_octets(sa, !sa->initiator, idb, idl, &octets);
+	if (ret) {
+		*why = "cannot compute the signed octets";
+	} else if (conn->remote.auth == CONF_AUTH_PUBKEY) {
+		ret = !conn->certs ||
+		      cert_check_peer(conn->certs, l, idb, idl, &a, octets.data, octets.len, reason,
+				      sizeof(reason));
+		*why = conn->certs ? reason : "no CA loaded";
+		if (!ret)
+			log_info("%s: %s authenticated by %s", conn->name, peer(sa), reason);
+	} else {
+		ret = ikev2_auth_psk_verify(sa->prf, conn->psk, conn->psk_len, octets.data, octets.len,
+					    a.data, a.len);
 		*why = "PSK mismatch";
+	}
+	buf_free(&octets);
 	return ret ? -1 : 0;
 }
 
@@ -566,6 +708,7 @@ static int send_init_request(struct ike_sa *sa)
 	ikev2_put_ke(&c, &(struct ikev2_ke){ sa->dh_group, pub, plen });
 	ikev2_put_nonce(&c, sa->ni, sa->ni_len);
 	put_natd(&c, sa);
+	put_init_notifies(&c, sa);
 	if (ikev2_msg_finish(&msg)) {
 		buf_free(&msg);
 		return -1;
@@ -649,8 +792,7 @@ uint16_t error_notify(const struct ikev2_pldlist *l)
 	const struct ikev2_pld *p;
 	struct ikev2_notify n;
 
-	while ((p = ikev2_pld_find(l, IKEV2_PL_NOTIFY, &pos))) {
-		pos++;
+	while ((p = ikev2_pld_find(l, IKEV2_PL_NOTIFY, &pos))) {	/* pos moves past p */
 		if (!ikev2_pld_notify_decode(p->body, p->len, &n, NULL) && n.type <= IKEV2_N_ERROR_MAX)
 			return n.type;
 	}
@@ -663,8 +805,7 @@ const struct ikev2_pld *find_notify(const struct ikev2_pldlist *l, uint16_t type
 	size_t pos = 0;
 	const struct ikev2_pld *p;
 
-	while ((p = ikev2_pld_find(l, IKEV2_PL_NOTIFY, &pos))) {
-		pos++;
+	while ((p = ikev2_pld_find(l, IKEV2_PL_NOTIFY, &pos))) {	/* pos moves past p */
 		if (!ikev2_pld_notify_decode(p->body, p->len, n, NULL) && n->type == type)
 			return p;
 	}
@@ -767,6 +908,8 @@ static void init_response(struct ike_sa *sa, const struct ikev2_msg *m)
 	memcpy(sa->nr, nonce, nlen);
 	sa->nr_len = nlen;
 	sa->spi_r = m->hdr.spi_r;
+	get_init_notifies(sa, l);
+	note_certreq(sa, l);
 	buf_free(&sa->init_resp);
 	buf_put(&sa->init_resp, m->raw, m->raw_len);
 	if (derive_ike_keys(sa, &ke)) {
@@ -797,10 +940,13 @@ static void auth_response(struct ike_sa *sa, const struct ikev2_pldlist *l)
 	p = ikev2_pld_find(l, IKEV2_PL_AUTH, &pos);
 	err = error_notify(l);
 	if (!idp || !p) {
-		log_err("IKE_AUTH failed with %s: %s", peer(sa),
-			err == IKEV2_N_AUTHENTICATION_FAILED ?
-			"AUTHENTICATION_FAILED, the peer refused our authentication (PSK or identity mismatch)" :
-			err ? ikev2_notify_name(err) : "answer without identity or AUTH payload");
+		const char *what = err ? ikev2_notify_name(err) : "answer without identity or AUTH payload";
+
+		if (err == IKEV2_N_AUTHENTICATION_FAILED)
+			what = conn->local.auth == CONF_AUTH_PUBKEY ?
+			       "AUTHENTICATION_FAILED, the peer refused our authentication (certificate or identity)" :
+			       "AUTHENTICATION_FAILED, the peer refused our authentication (PSK or identity mismatch)";
+		log_err("IKE_AUTH failed with %s: %s", peer(sa), what);
 		ike_delete_local(sa, NULL);
 		return;
 	}
@@ -816,7 +962,7 @@ static void auth_response(struct ike_sa *sa, const struct ikev2_pldlist *l)
 		ike_delete_send(sa);
 		return;
 	}
-	if (check_peer_auth(sa, p, idp->body, idp->len, &why)) {
+	if (check_peer_auth(sa, l, p, idp->body, idp->len, &why)) {
 		log_err("IKE_AUTH failed with %s: AUTHENTICATION_FAILED, %s (peer %s)", peer(sa), why, idtext);
 		ike_delete_send(sa);
 		return;
@@ -968,7 +1114,11 @@ static void init_request(const struct ikev2_msg *m, const struct sockaddr_storag
 	ikev2_put_sa(&c, &(struct ikev2_sa){ .nproposals = 1, .prop = { chosen } });
 	ikev2_put_ke(&c, &(struct ikev2_ke){ sa->dh_group, pub, plen });
 	ikev2_put_nonce(&c, sa->nr, sa->nr_len);
+	if (conn->remote.auth == CONF_AUTH_PUBKEY && conn->certs)
+		cert_put_certreq(conn->certs, &c);
 	put_natd(&c, sa);
+	get_init_notifies(sa, l);
+	put_init_notifies(&c, sa);
 	if (ikev2_msg_finish(&msg)) {
 		buf_free(&msg);
 		ike_delete_local(sa, NULL);
@@ -1002,6 +1152,7 @@ static void auth_request(struct ike_sa *sa, const struct ikev2_pldlist *l)
 	bool transport;
 
 	ike_sa_request_cancel(sa);	/* stops the half-open expiry */
+	note_certreq(sa, l);
 	idp = ikev2_pld_find(l, IKEV2_PL_IDI, &pos);
 	pos = 0;
 	p = ikev2_pld_find(l, IKEV2_PL_AUTH, &pos);
@@ -1019,7 +1170,7 @@ static void auth_request(struct ike_sa *sa, const struct ikev2_pldlist *l)
 		ike_delete_local(sa, NULL);
 		return;
 	}
-	if (check_peer_auth(sa, p, idp->body, idp->len, &why)) {
+	if (check_peer_auth(sa, l, p, idp->body, idp->len, &why)) {
 		log_err("IKE_AUTH failed with %s: AUTHENTICATION_FAILED, %s (peer %s)", peer(sa), why, idtext);
 		answer_error(sa, IKEV2_EXCH_IKE_AUTH, IKEV2_N_AUTHENTICATION_FAILED);
 		ike_delete_local(sa, NULL);
@@ -1104,8 +1255,7 @@ static void info_request(struct ike_sa *sa, const struct ikev2_pldlist *l)
 
 	buf_init(&inner);
 	ikev2_chain_init(&c, &inner, SIZE_MAX);
-	while ((p = ikev2_pld_find(l, IKEV2_PL_DELETE, &pos))) {
-		pos++;
+	while ((p = ikev2_pld_find(l, IKEV2_PL_DELETE, &pos))) {	/* pos moves past p */
 		if (ikev2_pld_delete_decode(p->body, p->len, &d, NULL))
 			continue;
 		if (d.proto == IKEV2_PROTO_IKE) {
@@ -1168,7 +1318,7 @@ void ikev2_recv(const uint8_t *pkt, size_t len, const struct sockaddr_storage *l
 		if (sa) {
 			/* a retransmission: the same answer again */
 			if (sa->have_resp && sa->state == IKE_INIT_DONE)
-				net_send(sa->resp.data, sa->resp.len, &sa->local, &sa->remote);
+				ike_sa_send_kept(sa, &sa->resp);
 			return;
 		}
 		init_request(&m, local, remote);
@@ -1192,7 +1342,9 @@ void ikev2_recv(const uint8_t *pkt, size_t len, const struct sockaddr_storage *l
 		}
 	} else {
 		if (m.hdr.msgid + 1 == sa->peer_msgid && sa->have_resp) {
-			net_send(sa->resp.data, sa->resp.len, &sa->local, &sa->remote);
+			/* a fragmented request is answered again once, on its first fragment (RFC 7383 2.6.1) */
+			if (!later_fragment(&m))
+				ike_sa_send_kept(sa, &sa->resp);
 			return;
 		}
 		if (m.hdr.msgid != sa->peer_msgid)
@@ -1207,6 +1359,10 @@ void ikev2_recv(const uint8_t *pkt, size_t len, const struct sockaddr_storage *l
 		log_warn("%s from %s: %s, dropped", ikev2_exchange_name(m.hdr.exchange), addr, err.msg);
 		buf_free(&plain);
 		return;
+	}
+	if (m.pl.n && m.pl.p[m.pl.n - 1].type == IKEV2_PL_SKF && collect_fragment(sa, &m, &plain, &inner)) {
+		buf_free(&plain);
+		return;		/* more fragments to come */
 	}
 	switch (m.hdr.exchange) {
 	case IKEV2_EXCH_IKE_AUTH:

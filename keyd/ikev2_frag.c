@@ -100,3 +100,31 @@ int ikev2_frag_split(const struct ikev2_hdr *h, const struct crypto_sk_alg *alg,
 	}
 	return (int)n;
 }
+
+int ikev2_frag_split_into(const struct ikev2_hdr *h, const struct crypto_sk_alg *alg,
+			  const uint8_t *ek, const uint8_t *ak, const uint8_t *inner, size_t inner_len,
+			  uint8_t inner_first, size_t max_len, struct buf *out)
+{
+	struct buf msgs[IKEV2_MAX_FRAGS];
+	int n;
+
+	for (size_t i = 0; i < IKEV2_MAX_FRAGS; i++)
+		buf_init(&msgs[i]);
+	n = ikev2_frag_split(h, alg, ek, ak, inner, inner_len, inner_first, max_len, msgs, IKEV2_MAX_FRAGS);
+	out->len = 0;
+	for (int i = 0; i < n; i++)
+		buf_put(out, msgs[i].data, msgs[i].len);
+	for (size_t i = 0; i < IKEV2_MAX_FRAGS; i++)
+		buf_free(&msgs[i]);
+	return n < 0 || out->failed ? -1 : n;
+}
+
+size_t ikev2_datagram_len(const uint8_t *p, size_t len)
+{
+	size_t l;
+
+	if (len < IKEV2_HDR_LEN)
+		return 0;
+	l = get_be32(p + 24);
+	return l >= IKEV2_HDR_LEN && l <= len ? l : 0;
+}

@@ -49,4 +49,16 @@ int ikev2_frag_split(const struct ikev2_hdr *h, const struct crypto_sk_alg *alg,
 		     const uint8_t *ek, const uint8_t *ak, const uint8_t *inner, size_t inner_len,
 		     uint8_t inner_first, size_t max_len, struct buf *msgs, size_t max_msgs);
 
+/*
+ * The same, with the datagrams appended one after the other to out (one
+ * buffer to keep for retransmission; ikev2_datagram_len() walks it).
+ * Returns their count, or -1.
+ */
+int ikev2_frag_split_into(const struct ikev2_hdr *h, const struct crypto_sk_alg *alg,
+			  const uint8_t *ek, const uint8_t *ak, const uint8_t *inner, size_t inner_len,
+			  uint8_t inner_first, size_t max_len, struct buf *out);
+
+/* Length of the IKE message at p (its header's length field), 0 if it does not fit in len. */
+size_t ikev2_datagram_len(const uint8_t *p, size_t len);
+
 #endif /* KEYD_IKEV2_FRAG_H */

@@ -2,6 +2,7 @@
 /* IKE SA table, message ids and retransmission; see ikev2_sa.h. */
 #include "ikev2_sa.h"
 #include "ikev2.h"
+#include "ikev2_frag.h"
 #include "log.h"
 #include "net.h"
 
@@ -116,6 +117,10 @@ void ike_sa_free(struct ike_sa *sa)
 	buf_free(&sa->init_resp);
 	buf_free(&sa->req);
 	buf_free(&sa->resp);
+	if (sa->frag) {
+		ikev2_frag_reset(sa->frag);
+		free(sa->frag);
+	}
 	OPENSSL_cleanse(sa, sizeof(*sa));
 	free(sa);
 }
@@ -159,7 +164,7 @@ static void retransmit(evutil_socket_t fd, short what, void *arg)
 	sa->retries++;
 	log_debug("retransmitting %s request %u (try %u)", ikev2_exchange_name(sa->req_exchange),
 		  sa->req_msgid, sa->retries + 1);
-	net_send(sa->req.data, sa->req.len, &sa->local, &sa->remote);
+	ike_sa_send_kept(sa, &sa->req);
 	arm(sa);
 }
 
@@ -172,7 +177,7 @@ int ike_sa_send_request(struct ike_sa *sa, uint8_t exchange, struct buf *msg)
 	sa->req_exchange = exchange;
 	sa->retries = 0;
 	arm(sa);
-	return net_send(sa->req.data, sa->req.len, &sa->local, &sa->remote);
+	return ike_sa_send_kept(sa, &sa->req);
 }
 
 void ike_sa_request_done(struct ike_sa *sa)
@@ -206,7 +211,19 @@ int ike_sa_send_response(struct ike_sa *sa, struct buf *msg)
 	buf_init(msg);
 	sa->have_resp = true;
 	sa->peer_msgid++;
-	return net_send(sa->resp.data, sa->resp.len, &sa->local, &sa->remote);
+	return ike_sa_send_kept(sa, &sa->resp);
+}
+
+int ike_sa_send_kept(const struct ike_sa *sa, const struct buf *msg)
+{
+	size_t off = 0, l;
+	int ret = 0;
+
+	while (off < msg->len && (l = ikev2_datagram_len(msg->data + off, msg->len - off))) {
+		ret |= net_send(msg->data + off, l, &sa->local, &sa->remote);
+		off += l;
+	}
+	return ret;
 }
 
 const char *ike_state_name(enum ike_state s)

@@ -18,6 +18,7 @@
 #include "ikev2_pld.h"
 
 struct event_base;
+struct ikev2_frag_reasm;
 struct event;
 struct child_rekey;
 
@@ -64,6 +65,9 @@ struct ike_sa {
 	uint16_t prf;
 	struct ikev2_keys keys;
 	struct ikev2_sa esp_offer;	/* initiator: what IKE_AUTH offered */
+	unsigned int peer_hashes;	/* RFC 7427 hashes the peer announced (bit per id) */
+	bool peer_frag;			/* peer announced RFC 7383 fragmentation */
+	struct ikev2_frag_reasm *frag;	/* fragments of the peer's message being collected */
 
 	/* our requests (window 1) */
 	uint32_t req_msgid;		/* id of our outstanding or next request */
@@ -110,6 +114,8 @@ void ike_sa_expire_in(struct ike_sa *sa, unsigned int secs);
 void ike_sa_request_cancel(struct ike_sa *sa);
 /* Sends the answer to the peer's request peer_msgid and keeps it (msg is taken over). */
 int ike_sa_send_response(struct ike_sa *sa, struct buf *msg);
+/* Sends a kept message: one datagram, or the RFC 7383 fragments stored one after the other. */
+int ike_sa_send_kept(const struct ike_sa *sa, const struct buf *msg);
 
 const char *ike_state_name(enum ike_state s);
 

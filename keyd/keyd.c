@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 
+#include "cert.h"
 #include "config.h"
 #include "ctl.h"
 #include "ikev2_child.h"
@@ -110,8 +111,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (config_load_file(path, &conf, err, sizeof(err))) {
+	if (config_load_file(path, &conf, err, sizeof(err)) || cert_conf_load(&conf, err, sizeof(err))) {
 		fprintf(stderr, "kipsec-keyd: %s\n", err);
+		config_free(&conf);
 		return 1;
 	}
 	if (check) {

@@ -114,8 +114,8 @@ static void test_minimal_and_errors(void)
 		     "duplicate connection names");
 	expect_error("connections = ( { name = \"a\"; " ENDS " }, { name = \"b\"; reqid = 1; " ENDS " } );",
 		     "reqid 1 already used", "duplicate reqid");
-	expect_error(CONN("local = { addr = \"192.0.2.1\"; id = \"dn:CN=a\"; }; remote = { addr = \"192.0.2.2\"; }; psk = \"x\";"),
-		     "not supported", "distinguished names refused clearly");
+	expect_error(CONN("local = { addr = \"192.0.2.1\"; id = \"dn:CN\"; }; remote = { addr = \"192.0.2.2\"; }; psk = \"x\";"),
+		     "not a distinguished name", "malformed distinguished name refused clearly");
 	{
 		const char *e = NULL;
 		char err2[512];

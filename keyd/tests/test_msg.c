@@ -673,6 +673,26 @@ static void test_fragmentation(const struct crypto_sk_alg *alg, const char *name
 	if (!r)
 		check_auth_inner(&in, name);
 	ikev2_frag_reset(&ra);
+
+	/* the daemon keeps the fragments in one buffer, back to back */
+	{
+		size_t off = 0, l, k = 0;
+		bool same = true;
+
+		r = ikev2_frag_split_into(&h, alg, ek, ak, inner.data, inner.len, ic.first, 150, &whole);
+		while ((l = ikev2_datagram_len(whole.data + off, whole.len - off))) {
+			struct ikev2_msg m;
+
+			same &= k < (size_t)n && !ikev2_msg_decode(whole.data + off, l, &m, &err) &&
+				m.pl.n == 1 && m.pl.p[0].type == IKEV2_PL_SKF && l == msgs[k].len;
+			off += l;
+			k++;
+		}
+		ok(r == n && same && k == (size_t)n && off == whole.len,
+		   "%s: %d fragments kept back to back, walked datagram by datagram", name, n);
+		ok(!ikev2_datagram_len(whole.data, 27) && !ikev2_datagram_len(whole.data, msgs[0].len - 1),
+		   "%s: a truncated kept datagram is not walked into", name);
+	}
 	for (size_t i = 0; i < IKEV2_MAX_FRAGS; i++)
 		buf_free(&msgs[i]);
 	buf_free(&inner);
