@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* IKE SA table, message ids and retransmission; see ikev2_sa.h. */
 #include "ikev2_sa.h"
+#include "dpd.h"
 #include "ikev2.h"
 #include "log.h"
 #include "net.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <openssl/crypto.h>
@@ -92,6 +94,12 @@ struct ike_sa *ike_sa_new(bool initiator, const struct conf_conn *conn)
 	else
 		sa->spi_r = spi;
 	sa->conn = conn;
+	sa->created_at = ike_sa_now();
+	if (dpd_start(evbase, sa)) {
+		event_free(sa->timer);
+		free(sa);
+		return NULL;
+	}
 	buf_init(&sa->init_req);
 	buf_init(&sa->init_resp);
 	buf_init(&sa->req);
@@ -110,6 +118,7 @@ void ike_sa_free(struct ike_sa *sa)
 		}
 	}
 	event_free(sa->timer);
+	dpd_stop(sa);
 	crypto_dh_free(sa->dh);
 	crypto_ike_keys_clear(&sa->keys);
 	buf_free(&sa->init_req);
@@ -224,4 +233,12 @@ const char *ike_state_name(enum ike_state s)
 		return "DELETING";
 	}
 	return "?";
+}
+
+uint64_t ike_sa_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
 }

@@ -38,6 +38,7 @@ struct child_sa {
 	struct ikev2_ts_list ts_local, ts_remote;
 	uint32_t pol_ids[CHILD_MAX_POLICIES];
 	size_t npol;
+	uint64_t installed_at;		/* ike_sa_now() */
 };
 
 struct ike_sa {
@@ -79,6 +80,13 @@ struct ike_sa {
 	struct buf resp;		/* answer to peer_msgid - 1 */
 
 	struct child_sa child;
+
+	uint64_t created_at;		/* ike_sa_now() */
+	/* liveness check (dpd.c) */
+	struct event *dpd_timer;
+	uint64_t dpd_last_rx;		/* ike_sa_now() of the last authenticated message */
+	uint64_t dpd_esp_in;		/* inbound ESP packets at the last check */
+	uint64_t dpd_sent_at;		/* our empty INFORMATIONAL is out since then; 0: none */
 };
 
 /* Called when our request got no answer after every retransmission, or a half-open SA expired. */
@@ -110,5 +118,7 @@ void ike_sa_request_cancel(struct ike_sa *sa);
 int ike_sa_send_response(struct ike_sa *sa, struct buf *msg);
 
 const char *ike_state_name(enum ike_state s);
+/* Seconds on the monotonic clock (ages, DPD). */
+uint64_t ike_sa_now(void);
 
 #endif /* KEYD_IKEV2_SA_H */
