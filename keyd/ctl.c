@@ -217,7 +217,7 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
 	}
 	line[got] = '\0';
 	ans = run_command(line);
-	text = json_object_to_json_string_ext(ans, JSON_C_TO_STRING_PLAIN);
+	text = json_object_to_json_string_ext(ans, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	send_all(c, text, strlen(text));
 	send_all(c, "\n", 1);
 	json_object_put(ans);
@@ -239,7 +239,7 @@ int ctl_open(struct event_base *base, const char *path, ctl_reload_fn reload)
 	if (lfd < 0)
 		return -1;
 	unlink(path);
-	old = umask(0077);	/* 0600: root only, also at the file system level */
+	old = umask(0177);	/* 0600: root only, also at the file system level */
 	if (bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) || listen(lfd, 8)) {
 		umask(old);
 		log_err("control socket %s: %s", path, strerror(errno));

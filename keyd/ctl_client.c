@@ -66,7 +66,8 @@ int ctl_call(const char *path, struct json_object *req, struct json_object **rep
 	     size_t errlen)
 {
 	struct timeval tv = { 30, 0 };	/* a reload or sas under load may take a while */
-	const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	const char *text = json_object_to_json_string_ext(req,
+							   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	size_t len = strlen(text), got = 0, cap = 0;
 	char *buf = NULL;
 	int fd;

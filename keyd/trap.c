@@ -28,13 +28,14 @@ struct trap {
 	struct trap *next;
 	char name[CONF_NAME_MAX];	/* by name: a reload replaces the conf_conn */
 	uint32_t ids[TRAP_MAX_POL];
+	bool protect[TRAP_MAX_POL];	/* only these can trigger an ACQUIRE */
 	size_t n;
 };
 
 static struct trap *traps;
 static struct nl_sock *evsk;
 static struct event *evev;
-static uint16_t port;
+static uint16_t port = 500;	/* trap_open sets the configured one */
 
 static struct trap *find(const char *name)
 {
@@ -54,6 +55,7 @@ static int add(struct trap *t, const struct kernel_policy *p)
 	}
 	if (kernel_policy_add(p, &id))
 		return -1;
+	t->protect[t->n] = p->action == KIPSEC_ACTION_PROTECT;
 	t->ids[t->n++] = id;
 	return 0;
 }
@@ -188,7 +190,7 @@ static struct trap *by_policy(uint32_t id)
 {
 	for (struct trap *t = traps; t; t = t->next)
 		for (size_t i = 0; i < t->n; i++)
-			if (t->ids[i] == id)
+			if (t->ids[i] == id && t->protect[i])
 				return t;
 	return NULL;
 }
@@ -202,7 +204,7 @@ static void addr_text(const struct nlattr *a, char *out, size_t len)
 		inet_ntop(AF_INET6, nla_data(a), out, (socklen_t)len);
 }
 
-static int on_event(struct nl_msg *msg, void *arg)
+int trap_handle_event(struct nl_msg *msg)
 {
 	static const struct nla_policy top[KIPSEC_A_MAX + 1] = {
 		[KIPSEC_A_POLICY] = { .type = NLA_NESTED },
@@ -216,7 +218,6 @@ static int on_event(struct nl_msg *msg, void *arg)
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 	uint32_t id;
 
-	(void)arg;
 	if (gh->cmd != KIPSEC_CMD_ACQUIRE)
 		return NL_SKIP;
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, KIPSEC_A_MAX, (struct nla_policy *)top) ||
@@ -245,6 +246,13 @@ static int on_event(struct nl_msg *msg, void *arg)
 	}
 	log_info("%s: ACQUIRE for policy %u (%s -> %s): initiating", conn->name, id, src, dst);
 	ikev2_initiate(conn);
+	return NL_OK;
+}
+
+static int on_event(struct nl_msg *msg, void *arg)
+{
+	(void)arg;
+	trap_handle_event(msg);
 	return NL_OK;
 }
 

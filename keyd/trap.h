@@ -25,5 +25,12 @@ int trap_install(const struct conf_conn *conn);
 /* Removes the trap policies of the connection with this name, if any. */
 void trap_remove(const char *name);
 void trap_remove_all(void);
+struct nl_msg;
+/*
+ * One message from the events group: an ACQUIRE whose policy is one of our
+ * traps initiates that connection (unless it has an IKE SA) and returns
+ * NL_OK; anything else (other commands, foreign policies, malformed) NL_SKIP.
+ */
+int trap_handle_event(struct nl_msg *msg);
 
 #endif /* KEYD_TRAP_H */

@@ -53,11 +53,13 @@ int keyd_main(const char *cmd, int argc, char **argv, const struct cli_opts *o)
 			json_object_object_get_ex(reply, "error", &v) ? json_object_get_string(v)
 								      : "refused by kipsec-keyd");
 	} else if (!strcmp(cmd, "sas")) {
+		int fl = (o->pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
+			 JSON_C_TO_STRING_NOSLASHESCAPE;
+
 		if (!json_object_object_get_ex(reply, "ike_sas", &v))
 			v = NULL;
 		if (o->json)
-			printf("%s\n", json_object_to_json_string_ext(v, o->pretty ? JSON_C_TO_STRING_PRETTY
-										 : JSON_C_TO_STRING_PLAIN));
+			printf("%s\n", v ? json_object_to_json_string_ext(v, fl) : "[]");
 		else
 			ctl_print_sas(v, stdout);
 	} else if (json_object_object_get_ex(reply, "message", &v)) {
