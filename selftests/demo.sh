@@ -49,7 +49,9 @@ run() {	# show the command as typed on that host, then run it
 }
 
 if [ "${2:-}" != --manual ]; then
-	KEYD=$repo/keyd/kipsec-keyd CHARON=/usr/lib/ipsec/charon
+	# the commands as a user types them: kipsec and kipsec-keyd from this tree
+	export PATH=$repo/tools:$repo/keyd:$PATH
+	KIPSEC=kipsec CHARON=/usr/lib/ipsec/charon
 	[ -x "$CHARON" ] || { echo "demo: strongSwan (charon) missing in the VM" >&2; exit 1; }
 	insmod "$KIPSEC_KO" || exit 1
 	topo_pair >/dev/null || exit 1
@@ -133,7 +135,7 @@ if [ "${2:-}" != --manual ]; then
 	say "start kipsec-keyd on a and charon on b"
 	# TCG: the first SA of an algorithm loads and self-tests kernel crypto; do it before IKE
 	warm_up_algs gcm256-128 >/dev/null 2>&1
-	run "$left" "$KEYD" -c "$D/kipsec-keyd.conf" -s "$SOCK" 2>"$D/keyd.log" &
+	run "$left" kipsec-keyd -c "$D/kipsec-keyd.conf" -s "$SOCK" 2>"$D/keyd.log" &
 	KT_PIDS+=($!)
 	ip netns exec "$right" sh -c 'mount --bind "$1" /run && shift &&
 		exec env STRONGSWAN_CONF="$1" "$2"' sh "$D/swan/run" "$D/swan/strongswan.conf" "$CHARON" \
@@ -157,7 +159,7 @@ if [ "${2:-}" != --manual ]; then
 	rx=$!
 	wait_listen "$right" 5001 30
 	start=$SECONDS
-	run "$left" sh -c "nc -N -s 10.20.0.1 10.21.0.1 5001 <'$D/payload'"
+	run "$left" nc -N -s 10.20.0.1 10.21.0.1 5001 <"$D/payload"
 	wait $rx
 	sent=$(sha256sum <"$D/payload" | cut -c1-64) got=$(sha256sum <"$D/received" | cut -c1-64)
 	echo "sent     $(stat -c %s "$D/payload") bytes  sha256 $sent"
