@@ -49,7 +49,7 @@ install: user
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)/etc/kipsec \
 		$(DESTDIR)$(PREFIX)/share/doc/kipsec
 	install -m 0755 tools/kipsec keyd/kipsec-keyd $(DESTDIR)$(SBINDIR)/
-	sed 's|@SBINDIR@|$(SBINDIR)|g' keyd/kipsec-keyd.service >$(DESTDIR)$(SYSTEMDDIR)/kipsec-keyd.service
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DOCDIR@|$(PREFIX)/share/doc/kipsec|g' keyd/kipsec-keyd.service >$(DESTDIR)$(SYSTEMDDIR)/kipsec-keyd.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/kipsec-keyd.service
 	install -m 0600 keyd/kipsec-keyd.conf.example $(DESTDIR)/etc/kipsec/kipsec-keyd.conf.example
 	install -m 0644 keyd/README.md $(DESTDIR)$(PREFIX)/share/doc/kipsec/keyd-README.md

@@ -16,13 +16,13 @@ static void arm(struct ike_sa *sa, uint64_t secs)
 	evtimer_add(sa->dpd_timer, &tv);
 }
 
-static void dead(struct ike_sa *sa)
+void dpd_dead(struct ike_sa *sa)
 {
 	const struct conf_conn *conn = sa->conn;
 	static const char *const actions[] = { "clear", "restart", "trap" };
 
-	log_warn("%s: peer dead: no answer to the liveness check for %u s (DPD), action %s", conn->name,
-		 conn->dpd_timeout, actions[conn->dpd_action]);
+	log_warn("%s: peer dead: no answer to the liveness check for %llu s (DPD), action %s", conn->name,
+		 (unsigned long long)(ike_sa_now() - sa->dpd_sent_at), actions[conn->dpd_action]);
 	ikev2_sa_drop(sa, "peer dead (DPD)");
 	if (conn->dpd_action == CONF_DPD_RESTART)
 		ikev2_initiate(conn);
@@ -46,7 +46,7 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 	if (sa->dpd_sent_at) {
 		/* ikev2_sa.c retransmits; we only watch the clock */
 		if (now - sa->dpd_sent_at >= conn->dpd_timeout) {
-			dead(sa);	/* frees sa */
+			dpd_dead(sa);	/* frees sa */
 			return;
 		}
 		arm(sa, 1);

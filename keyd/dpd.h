@@ -17,6 +17,8 @@ struct ike_sa;
 /* Arms the timer if the connection has DPD; 0 or -1 (out of memory). */
 int dpd_start(struct event_base *base, struct ike_sa *sa);
 void dpd_stop(struct ike_sa *sa);
+/* Our liveness check went unanswered (timeout, or retransmissions exhausted): frees sa. */
+void dpd_dead(struct ike_sa *sa);
 /* An authenticated message from the peer arrived. */
 void dpd_seen(struct ike_sa *sa);
 

@@ -530,6 +530,10 @@ void ikev2_timeout(struct ike_sa *sa)
 		ike_delete_local(sa, "peer did not answer our Delete");
 		return;
 	}
+	if (sa->dpd_sent_at) {
+		dpd_dead(sa);	/* the liveness check it was: DPD's action applies */
+		return;
+	}
 	log_err("%s to %s: no answer after %u transmissions, giving up", ex, peer(sa), sa->retries + 1);
 	ike_delete_local(sa, "peer unreachable");
 }
