@@ -162,40 +162,43 @@ static void print_ts(struct json_object *o, const char *key, FILE *out)
 		fprintf(out, "%s%s", i ? "," : "", json_object_get_string(json_object_array_get_idx(a, i)));
 }
 
+/*
+ * The first line of each SA keeps the form scripts grep for
+ * ("NAME: ESTABLISHED, ...", "NAME: INSTALLED, ..."); details follow on
+ * indented lines. No SAs: no output, as `ip xfrm state`.
+ */
 void ctl_print_sas(struct json_object *ike_sas, FILE *out)
 {
 	size_t n = ike_sas ? json_object_array_length(ike_sas) : 0;
 
-	if (!n) {
-		fprintf(out, "no IKE SAs\n");
-		return;
-	}
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *ike = json_object_array_get_idx(ike_sas, i), *children;
+		const char *prop = str(ike, "proposal");
 
-		fprintf(out, "%s: %s, %s[%s] === %s[%s], %s\n", str(ike, "name"), str(ike, "state"), str(ike, "local"), str(ike, "local_id"), str(ike, "remote"),
-			str(ike, "remote_id"), str(ike, "role"));
-		fprintf(out, "  IKE SPIs %s_i %s_r, %s, age %llus, lifetime %llus\n", str(ike, "spi_i"),
-			str(ike, "spi_r"), str(ike, "proposal"), (unsigned long long)num(ike, "age"),
+		fprintf(out, "%s: %s, %s[%llu] === %s[%llu], %s, SPIs %s_i %s_r%s%s\n", str(ike, "name"),
+			str(ike, "state"), str(ike, "local"), (unsigned long long)num(ike, "local_port"),
+			str(ike, "remote"), (unsigned long long)num(ike, "remote_port"), str(ike, "role"),
+			str(ike, "spi_i"), str(ike, "spi_r"), *prop ? ", " : "", prop);
+		fprintf(out, "  %s === %s, age %llus, lifetime %llus\n", str(ike, "local_id"),
+			str(ike, "remote_id"), (unsigned long long)num(ike, "age"),
 			(unsigned long long)num(ike, "lifetime"));
 		if (!json_object_object_get_ex(ike, "child_sas", &children))
 			continue;
 		for (size_t j = 0; j < json_object_array_length(children); j++) {
 			struct json_object *ch = json_object_array_get_idx(children, j);
 
-			fprintf(out, "  %s{%s}: %s, %s, ESP %s, SPIs %s_i %s_o, age %llus, lifetime %llus\n",
-				str(ch, "name"), str(ch, "reqid"), str(ch, "state"), str(ch, "mode"),
-				str(ch, "proposal"), str(ch, "spi_in"), str(ch, "spi_out"),
-				(unsigned long long)num(ch, "age"), (unsigned long long)num(ch, "lifetime"));
-			fprintf(out, "    in  %llu bytes, %llu packets; out %llu bytes, %llu packets\n",
-				(unsigned long long)num(ch, "bytes_in"), (unsigned long long)num(ch, "packets_in"),
-				(unsigned long long)num(ch, "bytes_out"),
-				(unsigned long long)num(ch, "packets_out"));
-			fprintf(out, "    ");
+			fprintf(out, "%s: %s, %s, ESP %s, SPIs in 0x%s out 0x%s, ", str(ch, "name"),
+				str(ch, "state"), str(ch, "mode"), str(ch, "proposal"), str(ch, "spi_in"),
+				str(ch, "spi_out"));
 			print_ts(ch, "ts_local", out);
 			fprintf(out, " === ");
 			print_ts(ch, "ts_remote", out);
-			fprintf(out, "\n");
+			fprintf(out, ", in %llu packets, out %llu packets\n",
+				(unsigned long long)num(ch, "packets_in"), (unsigned long long)num(ch, "packets_out"));
+			fprintf(out, "  %s{%s}: age %llus, lifetime %llus, in %llu bytes, out %llu bytes\n",
+				str(ch, "name"), str(ch, "reqid"), (unsigned long long)num(ch, "age"),
+				(unsigned long long)num(ch, "lifetime"), (unsigned long long)num(ch, "bytes_in"),
+				(unsigned long long)num(ch, "bytes_out"));
 		}
 	}
 }
