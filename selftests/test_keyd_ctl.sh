@@ -233,6 +233,8 @@ fi
 ok "kipsec-keyd and charon started, kipsec sas answers"
 
 # root only: the socket is 0600 and a non-root client gets a clear error
+# let uid 65534 reach the socket itself: only its own mode and the daemon may refuse
+chmod 0711 "$KT_TMP" "$DA"
 nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups env KIPSEC_KEYD_SOCKET="$SOCK" "$KIPSEC" sas; }
 mode=$(stat -c %a "$SOCK")
 out=$(nobody 2>&1)
