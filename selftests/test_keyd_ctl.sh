@@ -359,7 +359,7 @@ t0=$SECONDS
 { kill -9 $CHARON_PID && wait $CHARON_PID; } 2>/dev/null
 if wait_for $((DPD_DELAY + DPD_TIMEOUT + 60)) grep -q 'tun1: peer dead' "$LOG/keyd.log"; then
 	t=$((SECONDS - t0))
-	[ $t -le $((DPD_DELAY + DPD_TIMEOUT + 15)) ] && wait_for 20 no_ike tun1 &&
+	[ $t -le $((DPD_DELAY + DPD_TIMEOUT + 20)) ] && wait_for 20 no_ike tun1 &&
 		! kernel_spis | grep -qx "$((16#${spis1%% *}))"
 	result $? "DPD: peer dead after ${t}s (delay $DPD_DELAY + timeout $DPD_TIMEOUT), tun1 removed: \"$(grep -h -m1 -o 'tun1: peer dead.*' "$LOG/keyd.log")\"" "$(kc sas; logs)"
 else
