@@ -404,7 +404,7 @@ static int parse_conn(struct ctx *c, const config_setting_t *g, struct conf_conn
 	static const char *const starts[] = { "none", "trap", "start", NULL };
 	static const char *const dpd_actions[] = { "clear", "restart", "trap", NULL };
 	static const char *const life_allowed[] = { "ike", "child", "rekey_margin", "jitter", NULL };
-	static const char *const dpd_allowed[] = { "delay", "action", NULL };
+	static const char *const dpd_allowed[] = { "delay", "timeout", "action", NULL };
 	const config_setting_t *sub;
 	const char *name;
 	int mode = KIPSEC_MODE_TUNNEL, start = CONF_START_NONE, dpd_action = CONF_DPD_RESTART;
@@ -461,6 +461,10 @@ static int parse_conn(struct ctx *c, const config_setting_t *g, struct conf_conn
 	if (sub && (check_members(c, sub, "\"dpd\"", dpd_allowed) ||
 		    get_uint(c, sub, "delay", &cn->dpd_delay, 0, 3600) ||
 		    keyword(c, sub, "action", &dpd_action, dpd_actions)))
+		return -1;
+	/* default: five silent delays, at least the first retransmissions (2+4+8 s) */
+	cn->dpd_timeout = cn->dpd_delay * 5 < 15 ? 15 : cn->dpd_delay * 5;
+	if (sub && get_uint(c, sub, "timeout", &cn->dpd_timeout, 1, 86400))
 		return -1;
 	cn->dpd_action = (enum conf_dpd_action)dpd_action;
 	return 0;
@@ -641,7 +645,8 @@ void config_print(const struct keyd_conf *conf, FILE *out)
 			cn->ike_lifetime, cn->child_lifetime, cn->rekey_margin, cn->rekey_jitter,
 			cn->replay_window);
 		if (cn->dpd_delay)
-			fprintf(out, "DPD every %us, then %s\n", cn->dpd_delay, dpd[cn->dpd_action]);
+			fprintf(out, "DPD every %us, dead after %us, then %s\n", cn->dpd_delay, cn->dpd_timeout,
+				dpd[cn->dpd_action]);
 		else
 			fprintf(out, "no DPD\n");
 		if (cn->psk)

@@ -7,6 +7,7 @@
 #ifndef KEYD_CONFIG_H
 #define KEYD_CONFIG_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/socket.h>
 
@@ -51,6 +52,7 @@ struct conf_conn {
 	uint32_t replay_window;
 	enum conf_start start_action;
 	uint32_t dpd_delay;		/* seconds; 0 = no DPD */
+	uint32_t dpd_timeout;		/* seconds without an answer: peer dead */
 	enum conf_dpd_action dpd_action;
 	struct cert_conn *certs;	/* pubkey: loaded by cert_conf_load() (cert.h) */
 };
@@ -70,5 +72,7 @@ void config_free(struct keyd_conf *conf);
 void config_print(const struct keyd_conf *conf, FILE *out);
 
 const char *config_start_name(enum conf_start s);
+/* Same settings (reload keeps the SAs of a connection that did not change). */
+bool config_conn_equal(const struct conf_conn *a, const struct conf_conn *b);
 
 #endif /* KEYD_CONFIG_H */

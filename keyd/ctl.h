@@ -1,23 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The control socket: a Unix stream socket, mode 0600, that only root may
- * use (checked with SO_PEERCRED). One command line per connection, the
- * text answer, then the daemon closes it:
- *   up NAME      initiate the connection
- *   down NAME    delete its IKE SA (and Child SA)
- *   sas          list IKE and Child SAs with counters
- * Answers start with "ok" or "error" (up/down).
+ * The control socket (server side): a Unix stream socket, mode 0600, that
+ * only uid 0 may use (also checked with SO_PEERCRED). The protocol (one
+ * JSON request per connection, one JSON answer, then the daemon closes) is
+ * described in ctl_client.h and keyd/README.md.
  */
 #ifndef KEYD_CTL_H
 #define KEYD_CTL_H
 
+#include <stddef.h>
+
+#include "ctl_client.h"
+
 struct event_base;
 
-#define CTL_DEFAULT_PATH	"/run/kipsec-keyd.sock"
+/* What "reload" runs: 0 or -1, a one-line result in msg either way. */
+typedef int (*ctl_reload_fn)(char *msg, size_t len);
 
-int ctl_open(struct event_base *base, const char *path);
+int ctl_open(struct event_base *base, const char *path, ctl_reload_fn reload);
 void ctl_close(void);
-/* The client side (kipsec-keyd --ctl): sends the words as one line, prints the answer. */
-int ctl_client(const char *path, int argc, char **argv);
 
 #endif /* KEYD_CTL_H */

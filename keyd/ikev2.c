@@ -12,10 +12,12 @@
 #include "ikev2_frag.h"
 #include "ikev2_msg.h"
 #include "ikev2_sa.h"
+#include "dpd.h"
 #include "kernel.h"
 #include "log.h"
 #include "net.h"
 #include "proposal.h"
+#include "trap.h"
 #include "ts.h"
 
 #include <stdlib.h>
@@ -281,9 +283,6 @@ static int auth_octets(const struct ike_sa *sa, bool of_initiator, const uint8_t
 	return ikev2_auth_octets(sa->prf, skp, sa->keys.prf_len, msg->data, msg->len, nonce, nlen,
 				 idb, idl, octets);
 }
-
-static const struct ikev2_pld *find_notify(const struct ikev2_pldlist *l, uint16_t type,
-					   struct ikev2_notify *n);
 
 static bool uses_pubkey(const struct conf_conn *conn)
 {
@@ -601,6 +600,7 @@ static int child_install(struct ike_sa *sa)
 	if (ret)
 		return -1;
 	ch->installed = true;
+	ch->installed_at = ike_sa_now();
 	ch->npol = 0;
 	if ((ch->mode == KIPSEC_MODE_TRANSPORT && ike_bypass(sa)) || child_policies(sa)) {
 		child_uninstall(sa);
@@ -671,6 +671,10 @@ void ikev2_timeout(struct ike_sa *sa)
 	}
 	if (sa->state == IKE_DELETING) {
 		ike_delete_local(sa, "peer did not answer our Delete");
+		return;
+	}
+	if (sa->dpd_sent_at) {
+		dpd_dead(sa);	/* the liveness check it was: DPD's action applies */
 		return;
 	}
 	log_err("%s to %s: no answer after %u transmissions, giving up", ex, peer(sa), sa->retries + 1);
@@ -1364,6 +1368,7 @@ void ikev2_recv(const uint8_t *pkt, size_t len, const struct sockaddr_storage *l
 		buf_free(&plain);
 		return;		/* more fragments to come */
 	}
+	dpd_seen(sa);
 	switch (m.hdr.exchange) {
 	case IKEV2_EXCH_IKE_AUTH:
 		if (response && sa->state == IKE_AUTH_SENT)
@@ -1401,12 +1406,11 @@ void ikev2_autostart(void)
 		if (cfg->conns[i].start_action == CONF_START_START)
 			initiate(&cfg->conns[i]);
 		else if (cfg->conns[i].start_action == CONF_START_TRAP)
-			log_warn("%s: start_action \"trap\" is not supported yet; waiting for the peer",
-				 cfg->conns[i].name);
+			trap_install(&cfg->conns[i]);
 	}
 }
 
-static const struct conf_conn *conn_by_name(const char *name)
+const struct conf_conn *ikev2_conn_by_name(const char *name)
 {
 	for (size_t i = 0; i < cfg->nconns; i++)
 		if (!strcmp(cfg->conns[i].name, name))
@@ -1414,38 +1418,38 @@ static const struct conf_conn *conn_by_name(const char *name)
 	return NULL;
 }
 
-int ikev2_up(const char *name, FILE *out)
+int ikev2_up(const char *name, char *msg, size_t len)
 {
-	const struct conf_conn *conn = conn_by_name(name);
+	const struct conf_conn *conn = ikev2_conn_by_name(name);
 
 	if (!conn) {
-		fprintf(out, "error: no connection named \"%s\"\n", name);
+		snprintf(msg, len, "no connection named \"%s\"", name);
 		return -1;
 	}
 	if (ike_sa_by_conn(conn)) {
-		fprintf(out, "error: %s already has an IKE SA\n", name);
+		snprintf(msg, len, "%s already has an IKE SA", name);
 		return -1;
 	}
 	if (initiate(conn)) {
-		fprintf(out, "error: %s: could not initiate (see the log)\n", name);
+		snprintf(msg, len, "%s: could not initiate (see the log)", name);
 		return -1;
 	}
-	fprintf(out, "ok: %s initiating\n", name);
+	snprintf(msg, len, "%s initiating", name);
 	return 0;
 }
 
-int ikev2_down(const char *name, FILE *out)
+int ikev2_down(const char *name, char *msg, size_t len)
 {
-	const struct conf_conn *conn = conn_by_name(name);
+	const struct conf_conn *conn = ikev2_conn_by_name(name);
 	struct ike_sa *sa;
 
 	if (!conn) {
-		fprintf(out, "error: no connection named \"%s\"\n", name);
+		snprintf(msg, len, "no connection named \"%s\"", name);
 		return -1;
 	}
 	sa = ike_sa_by_conn(conn);
 	if (!sa) {
-		fprintf(out, "error: %s has no IKE SA\n", name);
+		snprintf(msg, len, "%s has no IKE SA", name);
 		return -1;
 	}
 	if (sa->state == IKE_ESTABLISHED) {
@@ -1454,40 +1458,37 @@ int ikev2_down(const char *name, FILE *out)
 		log_info("%s: IKE SA with %s abandoned while connecting", name, peer(sa));
 		ike_delete_local(sa, NULL);
 	}
-	fprintf(out, "ok: %s deleting\n", name);
+	snprintf(msg, len, "%s deleting", name);
 	return 0;
 }
 
-void ikev2_list(FILE *out)
+int ikev2_initiate(const struct conf_conn *conn)
 {
-	for (struct ike_sa *sa = ike_sa_first(); sa; sa = sa->next) {
-		const struct child_sa *ch = &sa->child;
-		char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN], pr[128] = "";
+	return initiate(conn);
+}
 
-		net_ntop(&sa->local, l, sizeof(l));
-		net_ntop(&sa->remote, r, sizeof(r));
-		if (sa->state >= IKE_AUTH_SENT || !sa->initiator)
-			proposal_format(&sa->ike_prop, pr, sizeof(pr));
-		fprintf(out, "%s: %s, %s[%u] === %s[%u], %s, SPIs %016llx_i %016llx_r%s%s\n",
-			sa->conn->name, ike_state_name(sa->state), l, net_port(&sa->local), r,
-			net_port(&sa->remote), sa->initiator ? "initiator" : "responder",
-			(unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r, pr[0] ? ", " : "", pr);
-		if (ch->installed) {
-			struct kernel_sa_stats in = { 0 }, o = { 0 };
-			char tl[64], tr[64];
+int ikev2_send_liveness(struct ike_sa *sa)
+{
+	struct buf inner;
+	int ret;
 
-			kernel_sa_stats(&sa->local, ch->spi_in, &in);
-			kernel_sa_stats(&sa->remote, ch->spi_out, &o);
-			proposal_format(&ch->prop, pr, sizeof(pr));
-			ts_format(&ch->ts_local.ts[0], tl, sizeof(tl));
-			ts_format(&ch->ts_remote.ts[0], tr, sizeof(tr));
-			fprintf(out, "%s: INSTALLED, %s, ESP %s, SPIs in 0x%08x out 0x%08x, %s === %s, "
-				"in %llu packets, out %llu packets\n", sa->conn->name,
-				ch->mode == KIPSEC_MODE_TUNNEL ? "tunnel" : "transport", pr, ch->spi_in,
-				ch->spi_out, tl, tr, (unsigned long long)in.packets,
-				(unsigned long long)o.packets);
-		}
-	}
+	buf_init(&inner);
+	ret = send_sk(sa, IKEV2_EXCH_INFORMATIONAL, false, &inner, IKEV2_PL_NONE);
+	buf_free(&inner);
+	return ret;
+}
+
+void ikev2_sa_drop(struct ike_sa *sa, const char *why)
+{
+	ike_delete_local(sa, why);
+}
+
+void ikev2_sa_close(struct ike_sa *sa, const char *why)
+{
+	/* tell the peer, without waiting for its answer: the connection goes away now */
+	if (sa->state == IKE_ESTABLISHED)
+		send_ike_delete(sa);
+	ike_delete_local(sa, why);
 }
 
 void ikev2_shutdown(void)

@@ -26,10 +26,18 @@ void ikev2_recv(const uint8_t *p, size_t len, const struct sockaddr_storage *loc
 /* Retransmissions exhausted (ike_sa_timeout_fn). */
 void ikev2_timeout(struct ike_sa *sa);
 
-/* Control commands; the reply text goes to out, the return value is 0 or -1. */
-int ikev2_up(const char *name, FILE *out);
-int ikev2_down(const char *name, FILE *out);
-void ikev2_list(FILE *out);
+/* Control commands; msg gets the one-line answer, the return value is 0 or -1. */
+int ikev2_up(const char *name, char *msg, size_t len);
+int ikev2_down(const char *name, char *msg, size_t len);
+const struct conf_conn *ikev2_conn_by_name(const char *name);
+/* Starts IKE_SA_INIT for conn (start_action start, up, trap ACQUIRE, DPD restart). */
+int ikev2_initiate(const struct conf_conn *conn);
+/* An empty INFORMATIONAL request (liveness check, RFC 7296 2.4); 0 or -1. */
+int ikev2_send_liveness(struct ike_sa *sa);
+/* Removes the Child SA from the kernel and frees the IKE SA without telling the peer. */
+void ikev2_sa_drop(struct ike_sa *sa, const char *why);
+/* Sends a Delete if established (not waiting for the answer), then as ikev2_sa_drop. */
+void ikev2_sa_close(struct ike_sa *sa, const char *why);
 /* Removes every Child SA from the kernel and tells the peers (shutdown). */
 void ikev2_shutdown(void);
 

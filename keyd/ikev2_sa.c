@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* IKE SA table, message ids and retransmission; see ikev2_sa.h. */
 #include "ikev2_sa.h"
+#include "dpd.h"
 #include "ikev2.h"
 #include "ikev2_frag.h"
 #include "log.h"
@@ -8,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <openssl/crypto.h>
@@ -93,6 +95,12 @@ struct ike_sa *ike_sa_new(bool initiator, const struct conf_conn *conn)
 	else
 		sa->spi_r = spi;
 	sa->conn = conn;
+	sa->created_at = ike_sa_now();
+	if (dpd_start(evbase, sa)) {
+		event_free(sa->timer);
+		free(sa);
+		return NULL;
+	}
 	buf_init(&sa->init_req);
 	buf_init(&sa->init_resp);
 	buf_init(&sa->req);
@@ -111,6 +119,7 @@ void ike_sa_free(struct ike_sa *sa)
 		}
 	}
 	event_free(sa->timer);
+	dpd_stop(sa);
 	crypto_dh_free(sa->dh);
 	crypto_ike_keys_clear(&sa->keys);
 	buf_free(&sa->init_req);
@@ -241,4 +250,12 @@ const char *ike_state_name(enum ike_state s)
 		return "DELETING";
 	}
 	return "?";
+}
+
+uint64_t ike_sa_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
 }

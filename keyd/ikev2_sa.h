@@ -40,6 +40,7 @@ struct child_sa {
 	struct ikev2_ts_list ts_local, ts_remote;
 	uint32_t pol_ids[CHILD_MAX_POLICIES];
 	size_t npol;
+	uint64_t installed_at;		/* ike_sa_now() */
 };
 
 struct ike_sa {
@@ -85,6 +86,13 @@ struct ike_sa {
 
 	struct child_sa child;
 	struct child_rekey *rk;		/* rekeying state (ikev2_child.c) */
+
+	uint64_t created_at;		/* ike_sa_now() */
+	/* liveness check (dpd.c) */
+	struct event *dpd_timer;
+	uint64_t dpd_last_rx;		/* ike_sa_now() of the last authenticated message */
+	uint64_t dpd_esp_in;		/* inbound ESP packets at the last check */
+	uint64_t dpd_sent_at;		/* our empty INFORMATIONAL is out since then; 0: none */
 };
 
 /* Called when our request got no answer after every retransmission, or a half-open SA expired. */
@@ -118,5 +126,7 @@ int ike_sa_send_response(struct ike_sa *sa, struct buf *msg);
 int ike_sa_send_kept(const struct ike_sa *sa, const struct buf *msg);
 
 const char *ike_state_name(enum ike_state s);
+/* Seconds on the monotonic clock (ages, DPD). */
+uint64_t ike_sa_now(void);
 
 #endif /* KEYD_IKEV2_SA_H */

@@ -2,8 +2,9 @@
 /*
  * kipsec-keyd: the IKEv2 daemon. Loads the configuration, opens the kipsec
  * generic netlink family, the IKE sockets and the control socket, and runs
- * the libevent loop until SIGINT/SIGTERM. With --ctl it is instead the
- * client of a running daemon's control socket.
+ * the libevent loop until SIGINT/SIGTERM; SIGHUP reloads the configuration.
+ * With --ctl it is instead the client of a running daemon's control socket
+ * (the same protocol as `kipsec up|down|sas|reload`).
  */
 #include <getopt.h>
 #include <signal.h>
@@ -17,11 +18,14 @@
 #include "config.h"
 #include "ctl.h"
 #include "ikev2_child.h"
+#include "ctl_client.h"
 #include "ikev2_exch.h"
 #include "ikev2_sa.h"
 #include "kernel.h"
 #include "log.h"
 #include "net.h"
+#include "reload.h"
+#include "trap.h"
 
 #define DEFAULT_CONFIG	"/etc/kipsec/kipsec-keyd.conf"
 
@@ -30,7 +34,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: kipsec-keyd [-c FILE] [-s SOCKET] [--syslog] [--log-level LEVEL]\n"
 		"       kipsec-keyd -c FILE --check-config\n"
-		"       kipsec-keyd [-s SOCKET] --ctl up NAME | down NAME | rekey NAME [child|ike] | sas\n"
+		"       kipsec-keyd [-s SOCKET] --ctl up NAME | down NAME | rekey NAME [child|ike] | sas | reload\n"
 		"  -c, --config FILE      configuration file (default " DEFAULT_CONFIG ")\n"
 		"  -n, --check-config     load and validate the configuration, print the\n"
 		"                         connections, exit 0 if valid, 1 if not\n"
@@ -38,6 +42,7 @@ static void usage(FILE *out)
 		"  -l, --log-level LEVEL  error | warning | info | debug (overrides the file)\n"
 		"      --syslog           log to syslog instead of stderr\n"
 		"      --ctl CMD...       send CMD to the running daemon, print its answer\n"
+		"SIGHUP reloads the configuration (as `kipsec reload`).\n"
 		"  -h, --help             this text\n");
 }
 
@@ -49,6 +54,51 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	log_info("signal %d: deleting all SAs and exiting", (int)sig);
 	ikev2_shutdown();
 	event_base_loopexit(base, NULL);
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	char msg[600];
+
+	(void)sig;
+	(void)what;
+	(void)arg;
+	log_info("SIGHUP: reloading the configuration");
+	reload_run(msg, sizeof(msg));	/* logs the result */
+}
+
+/* --ctl: one request, the answer as text; 0 ok, 1 refused by the daemon, 2 no daemon. */
+static int ctl_client(const char *sock, int argc, char **argv)
+{
+	struct json_object *req, *reply, *v;
+	char err[512];
+	int rc;
+
+	if (!((argc == 2 && (!strcmp(argv[0], "up") || !strcmp(argv[0], "down"))) ||
+	      ((argc == 2 || argc == 3) && !strcmp(argv[0], "rekey")) ||
+	      (argc == 1 && (!strcmp(argv[0], "sas") || !strcmp(argv[0], "reload"))))) {
+		usage(stderr);
+		return 2;
+	}
+	req = ctl_request(argv[0], argc >= 2 ? argv[1] : NULL);
+	if (req && argc == 3)
+		json_object_object_add(req, "what", json_object_new_string(argv[2]));
+	if (!req || ctl_call(sock, req, &reply, err, sizeof(err))) {
+		json_object_put(req);
+		fprintf(stderr, "kipsec-keyd: %s\n", err);
+		return 2;
+	}
+	json_object_put(req);
+	rc = json_object_object_get_ex(reply, "ok", &v) && json_object_get_boolean(v) ? 0 : 1;
+	if (rc)
+		fprintf(stderr, "kipsec-keyd: %s\n", json_object_object_get_ex(reply, "error", &v) ?
+			json_object_get_string(v) : "refused");
+	else if (json_object_object_get_ex(reply, "ike_sas", &v))
+		ctl_print_sas(v, stdout);
+	else if (json_object_object_get_ex(reply, "message", &v))
+		printf("%s\n", json_object_get_string(v));
+	json_object_put(reply);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -64,10 +114,10 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = DEFAULT_CONFIG, *sock = CTL_DEFAULT_PATH, *level_opt = NULL;
+	const char *path = DEFAULT_CONFIG, *sock = NULL, *level_opt = NULL;
 	bool check = false, to_syslog = false, ctl = false;
 	struct event_base *base;
-	struct event *sigint, *sigterm;
+	struct event *sigint, *sigterm, *sighup;
 	struct keyd_conf conf;
 	char err[512];
 	int opt, level, rc = 1;
@@ -105,8 +155,9 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
-		return ctl_client(sock, argc - optind, argv + optind);
+		return ctl_client(ctl_path(sock), argc - optind, argv + optind);
 	}
+	sock = ctl_path(sock);
 	if (optind != argc) {
 		usage(stderr);
 		return 2;
@@ -139,18 +190,23 @@ int main(int argc, char **argv)
 	}
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
-	if (!sigint || !sigterm || evsignal_add(sigint, NULL) || evsignal_add(sigterm, NULL))
+	sighup = evsignal_new(base, SIGHUP, on_hup, NULL);
+	if (!sigint || !sigterm || !sighup || evsignal_add(sigint, NULL) || evsignal_add(sigterm, NULL) ||
+	    evsignal_add(sighup, NULL))
 		goto out;
 	if (kernel_open())
 		goto out;
 	ikev2_setup(&conf);
+	reload_setup(path, &conf, level_opt, to_syslog);
 	ike_sa_init(base, ikev2_timeout);
 	ikev2_child_setup(base);
 	kernel_events_open(base, ikev2_child_expire);	/* optional: timers rekey without it */
 	if (net_open(base, conf.port, ikev2_recv, NULL))
 		goto out_kernel;
-	if (ctl_open(base, sock))
+	if (ctl_open(base, sock, reload_run))
 		goto out_net;
+	/* without ACQUIRE events the trap policies still hold the traffic; logged */
+	trap_open(base, conf.port);
 	log_info("started: %zu connection%s, control socket %s", conf.nconns, conf.nconns == 1 ? "" : "s",
 		 sock);
 	ikev2_autostart();
@@ -159,6 +215,7 @@ int main(int argc, char **argv)
 	ctl_close();
 out_net:
 	ikev2_shutdown();
+	trap_close();
 	net_close();
 out_kernel:
 	ike_sa_free_all();
@@ -169,6 +226,8 @@ out:
 		event_free(sigint);
 	if (sigterm)
 		event_free(sigterm);
+	if (sighup)
+		event_free(sighup);
 	event_base_free(base);
 	config_free(&conf);
 	return rc;

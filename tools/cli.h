@@ -8,6 +8,7 @@
 #define KIPSEC_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #define KIPSEC_CLI_VERSION "0.1.0"
 
@@ -28,8 +29,11 @@ int state_main(int argc, char **argv, const struct cli_opts *o);
 int policy_main(int argc, char **argv, const struct cli_opts *o);
 int stats_main(int argc, char **argv, const struct cli_opts *o);
 int monitor_main(int argc, char **argv, const struct cli_opts *o);
+/* up | down | sas | reload: kipsec-keyd's control socket (keyd.c) */
+int keyd_main(const char *cmd, int argc, char **argv, const struct cli_opts *o);
 
 void usage_state(void);
 void usage_policy(void);
+void usage_keyd(FILE *f);
 
 #endif

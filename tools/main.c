@@ -13,6 +13,7 @@ static void usage_main(FILE *f)
 {
 	fputs("Usage: kipsec [OPTIONS] OBJECT COMMAND [ARGS]\n"
 	      "OBJECT := state | policy | stats | monitor | help\n"
+	      "       kipsec up NAME | down NAME | sas | reload   (kipsec-keyd; kipsec help keyd)\n"
 	      "OPTIONS:\n"
 	      "  -j, --json     print a JSON array of objects (keys: see tools/README.md)\n"
 	      "  -p, --pretty   indent the JSON\n"
@@ -174,15 +175,19 @@ static int run_object(int argc, char **argv, const struct cli_opts *o)
 		return stats_main(argc, argv, o);
 	if (!strcmp(obj, "monitor"))
 		return monitor_main(argc, argv, o);
+	if (!strcmp(obj, "up") || !strcmp(obj, "down") || !strcmp(obj, "sas") || !strcmp(obj, "reload"))
+		return keyd_main(obj, argc, argv, o);
 	if (!strcmp(obj, "help")) {
 		if (argc > 0 && !strcmp(argv[0], "state"))
 			usage_state();
 		else if (argc > 0 && !strcmp(argv[0], "policy"))
 			usage_policy();
+		else if (argc > 0 && !strcmp(argv[0], "keyd"))
+			usage_keyd(stdout);
 		else
 			usage_main(stdout);
 		return EXIT_OK;
 	}
-	fprintf(stderr, "kipsec: unknown object '%s': use state, policy, stats or monitor\n", obj);
+	fprintf(stderr, "kipsec: unknown object '%s': use state, policy, stats, monitor, up, down, sas or reload\n", obj);
 	return EXIT_USAGE;
 }
