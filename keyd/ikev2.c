@@ -266,7 +266,7 @@ static bool id_matches(const struct conf_end *remote, const struct ike_sa *sa, c
 	if (!remote->id_type && remote->addr.ss_family == AF_UNSPEC)
 		return true;	/* %any */
 	wl = id_body(remote, &sa->remote, want, sizeof(want));
-	if (remote->id_type == IKEV2_ID_DER_ASN1_DN && len > 4 && body[0] == IKEV2_ID_DER_ASN1_DN)
+	if (remote->id_type == IKEV2_ID_DER_ASN1_DN && wl > 4 && len > 4 && body[0] == IKEV2_ID_DER_ASN1_DN)
 		return cert_dn_equal(want + 4, wl - 4, body + 4, len - 4);	/* string types may differ */
 	return wl == len && !memcmp(want, body, len);
 }
