@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Configuration reload; see reload.h. */
 #include "reload.h"
+#include "cert.h"
 #include "ikev2_exch.h"
 #include "ikev2_sa.h"
 #include "log.h"
@@ -40,6 +41,12 @@ int reload_run(char *msg, size_t len)
 	if (config_load_file(conf_path, &next, err, sizeof(err))) {
 		snprintf(msg, len, "configuration not reloaded, the running one stays: %s", err);
 		log_err("reload: %s", msg);
+		return -1;
+	}
+	if (cert_conf_load(&next, err, sizeof(err))) {
+		snprintf(msg, len, "configuration not reloaded, the running one stays: %s", err);
+		log_err("reload: %s", msg);
+		config_free(&next);
 		return -1;
 	}
 	if (!level_override) {
