@@ -11,9 +11,9 @@
 # Environment:
 #   KIPSEC_CHECK_NO_VM=1     skip the VM selftests (builds and unit tests only)
 #   KIPSEC_CHECK_KERNELS     space-separated kernel versions instead of autodetect
-#   KIPSEC_VM_JOBS=1|2       VMs one after another, or both at once (default 2)
-#   KIPSEC_VM_TIMEOUT        seconds per VM (default 2700)
-#   KIPSEC_TEST_TIMEOUT      seconds per test script inside the VM (default 600)
+#   KIPSEC_VM_SHARDS=N       VMs per kernel, tests dealt round-robin, all at once (default 2)
+#   KIPSEC_VM_TIMEOUT        seconds per VM (default 4200)
+#   KIPSEC_TEST_TIMEOUT      seconds per test script inside the VM (default 1200)
 set -uo pipefail
 exec </dev/null
 export LC_ALL=C
@@ -204,14 +204,14 @@ if [ "${KIPSEC_CHECK_NO_VM:-0}" = 1 ]; then
 	section "VM selftests skipped (KIPSEC_CHECK_NO_VM=1)"
 else
 	# Budget: CI allows 90 minutes; builds and unit tests take a few.
-	vm_timeout=${KIPSEC_VM_TIMEOUT:-2700}
-	export KIPSEC_TEST_TIMEOUT=${KIPSEC_TEST_TIMEOUT:-600}
-	vm_run() { # kver: run the selftests in a VM, TAP on stdout
-		local k=$1 modargs=()
-		shift
+	vm_timeout=${KIPSEC_VM_TIMEOUT:-4200}
+	export KIPSEC_TEST_TIMEOUT=${KIPSEC_TEST_TIMEOUT:-1200}
+	vm_run() { # kver shard tests...: run the selftests in a VM, TAP on stdout
+		local k=$1 s=$2 modargs=()
+		shift 2
 		[ -n "${ko[$k]:-}" ] && modargs=(--module "${ko[$k]}")
 		"$here/vm/run-vm.sh" --kernel "$k" "${modargs[@]}" --timeout "$vm_timeout" \
-			--out "$logs/vm-$k" -- selftests/run_tests.sh "$@" 2>&1
+			--out "$logs/vm-$k-$s" -- selftests/run_tests.sh "$@" 2>&1
 		echo "__rc=$?"
 	}
 	vm_explain() { # kver rc
@@ -222,29 +222,36 @@ else
 		esac
 	}
 	vmtests=("$@")
-	# Two cores: one TCG guest running tests keeps about one busy, so by
-	# default the second kernel's VM runs alongside the first (its output is
-	# merged when the first is done; the first streams live).
-	jobs=${KIPSEC_VM_JOBS:-2}
-	declare -A vpid=()
-	if [ "$jobs" -ge 2 ]; then
-		for k in "${kernels[@]:1}"; do
-			vm_run "$k" "${vmtests[@]}" >"$logs/vm-$k.tap" &
-			vpid[$k]=$!
-		done
+	if [ ${#vmtests[@]} -eq 0 ]; then
+		mapfile -t vmtests < <(cd "$repo" && find selftests -maxdepth 1 -name 'test_*.sh' \
+			-type f -printf '%f\n' | LC_ALL=C sort)
 	fi
+	# Each kernel's tests are dealt round-robin over KIPSEC_VM_SHARDS VMs, all
+	# running at once: many tests spend most of their time waiting (timers,
+	# lifetimes, DPD, rekeys), so four TCG guests share two cores well.
+	shards=${KIPSEC_VM_SHARDS:-2}
+	declare -A vpid=() vlist=()
 	for k in "${kernels[@]}"; do
-		if [ -n "${vpid[$k]:-}" ]; then
-			section "VM selftests on $k (ran in parallel with the previous VM)"
-			wait "${vpid[$k]}"
-			[ -n "${ko[$k]:-}" ] || echo "# no kipsec.ko for $k: tests that need it will fail"
-			tap_merge "vm $k" <"$logs/vm-$k.tap"
-		else
-			section "VM selftests on $k"
-			[ -n "${ko[$k]:-}" ] || echo "# no kipsec.ko for $k: tests that need it will fail"
-			tap_merge "vm $k" < <(vm_run "$k" "${vmtests[@]}" | tee "$logs/vm-$k.tap")
-		fi
-		vm_explain "$k" "$TAP_RC"
+		for ((s = 0; s < shards; s++)); do
+			list=()
+			for ((i = s; i < ${#vmtests[@]}; i += shards)); do
+				list+=("${vmtests[$i]}")
+			done
+			[ ${#list[@]} -gt 0 ] || continue
+			vlist[$k/$s]="${list[*]}"
+			vm_run "$k" "$s" "${list[@]}" >"$logs/vm-$k-$s.tap" &
+			vpid[$k/$s]=$!
+		done
+	done
+	for k in "${kernels[@]}"; do
+		[ -n "${ko[$k]:-}" ] || echo "# no kipsec.ko for $k: tests that need it will fail"
+		for ((s = 0; s < shards; s++)); do
+			[ -n "${vpid[$k/$s]:-}" ] || continue
+			section "VM selftests on $k, shard $((s + 1))/$shards: ${vlist[$k/$s]}"
+			wait "${vpid[$k/$s]}"
+			tap_merge "vm $k" <"$logs/vm-$k-$s.tap"
+			vm_explain "$k" "$TAP_RC"
+		done
 	done
 fi
 
