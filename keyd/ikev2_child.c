@@ -71,6 +71,7 @@ struct child_rekey {
 
 	/* the peer's rekey we answered: inbound installed, outbound waits */
 	struct new_child peer_new;
+	bool peer_new_redundant;	/* ours won the collision: the peer should delete it */
 };
 
 static struct event_base *evbase;
@@ -388,6 +389,15 @@ static int child_rekey_start(struct ike_sa *sa)
 
 	if (!rk || sa->state != IKE_ESTABLISHED || !ch->installed)
 		return -1;
+	if (rk->peer_new.used && rk->peer_new_redundant && !sa->req_pending) {
+		/* the peer never deleted its losing pair: we do it (either end may) */
+		log_info("%s: deleting the peer's redundant Child SA (in 0x%08x)", sa->conn->name,
+			 rk->peer_new.spi_in);
+		if (!send_child_delete(sa, rk->peer_new.spi_in)) {
+			kernel_sa_del(&sa->local, rk->peer_new.spi_in);
+			keys_clear(&rk->peer_new);
+		}
+	}
 	if (sa->req_pending || rk->pending != RK_IDLE || rk->old || rk->peer_new.used) {
 		/* one thing at a time: try again shortly */
 		arm(rk->child_timer, RETRY_BUSY_SECS);
@@ -523,6 +533,7 @@ static void child_rekey_response(struct ike_sa *sa, const struct ikev2_pldlist *
 		keys_clear(&nc);
 		return;
 	}
+	rk->peer_new_redundant = rk->peer_new.used;
 	switch_to(sa, &nc, rk->peer_new.used ? "ours won a collision" : "by us");
 	if (!send_child_delete(sa, rk->old_in))
 		rk->old_delete_sent = true;
@@ -574,6 +585,7 @@ static void child_rekey_request(struct ike_sa *sa, const struct ikev2_pldlist *l
 	}
 	nc = &rk->peer_new;
 	memset(nc, 0, sizeof(*nc));
+	rk->peer_new_redundant = false;
 	offer = malloc(sizeof(*offer));
 	if (!offer || get_sa(l, offer) || proposal_select(&conn->esp, offer, IKEV2_PROTO_ESP, &nc->prop, NULL) ||
 	    nc->prop.spi_size != 4) {
