@@ -159,10 +159,13 @@ static void arm_child(struct ike_sa *sa)
 						rnd32()));
 }
 
-/* A short random wait before trying again (TEMPORARY_FAILURE: 2.25). */
+/* A random 2..5 s wait before trying again (TEMPORARY_FAILURE: 2.25), in ms so two peers part. */
 static void retry_later(struct event *ev)
 {
-	arm(ev, 2 + rnd32() % 4);
+	uint32_t ms = 2000 + rnd32() % 3000;
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+
+	evtimer_add(ev, &tv);
 }
 
 void ikev2_child_lifetimes(const struct ike_sa *sa, struct kernel_sa *ksa)
