@@ -443,9 +443,12 @@ static int child_rekey_start(struct ike_sa *sa)
 		 ch->spi_out, rk->dh ? ", with PFS" : "");
 	ret = send_sk(sa, IKEV2_EXCH_CREATE_CHILD_SA, false, &inner, c.first);
 	buf_free(&inner);
-	if (ret)
+	/* a queued request is retransmitted even if this first send failed */
+	if (ret && !sa->req_pending) {
 		pending_clear(rk);
-	return ret;
+		return ret;
+	}
+	return 0;
 }
 
 static void child_rekey_response(struct ike_sa *sa, const struct ikev2_pldlist *l)
@@ -751,9 +754,12 @@ static int ike_rekey_start(struct ike_sa *sa)
 		 rk->dh_group);
 	ret = send_sk(sa, IKEV2_EXCH_CREATE_CHILD_SA, false, &inner, c.first);
 	buf_free(&inner);
-	if (ret)
+	/* a queued request is retransmitted even if this first send failed */
+	if (ret && !sa->req_pending) {
 		pending_clear(rk);
-	return ret;
+		return ret;
+	}
+	return 0;
 }
 
 static void ike_rekey_response(struct ike_sa *sa, const struct ikev2_pldlist *l)
