@@ -464,6 +464,13 @@ static void child_rekey_response(struct ike_sa *sa, const struct ikev2_pldlist *
 	bool redundant, pfs;
 	int ret;
 
+	if (err && (!ch->installed || ch->spi_in != rk->rekeyed_in)) {
+		/* the pair we wanted to rekey was replaced meanwhile (the peer's rekey won) */
+		pending_clear(rk);
+		log_info("%s: Child SA rekey: peer answered %s, but the pair was rekeyed by the peer "
+			 "meanwhile", sa->conn->name, ikev2_notify_name(err));
+		return;
+	}
 	if (err) {
 		pending_clear(rk);
 		if (err == IKEV2_N_INVALID_KE_PAYLOAD && find_notify(l, err, &n) && n.len == 2 &&
