@@ -804,7 +804,7 @@ uint16_t error_notify(const struct ikev2_pldlist *l)
 }
 
 const struct ikev2_pld *find_notify(const struct ikev2_pldlist *l, uint16_t type,
-					   struct ikev2_notify *n)
+				    struct ikev2_notify *n)
 {
 	size_t pos = 0;
 	const struct ikev2_pld *p;

@@ -71,6 +71,7 @@ struct child_rekey {
 
 	/* the peer's rekey we answered: inbound installed, outbound waits */
 	struct new_child peer_new;
+	bool peer_new_redundant;	/* ours won the collision: the peer should delete it */
 };
 
 static struct event_base *evbase;
@@ -158,10 +159,13 @@ static void arm_child(struct ike_sa *sa)
 						rnd32()));
 }
 
-/* A short random wait before trying again (TEMPORARY_FAILURE: 2.25). */
+/* A random 2..5 s wait before trying again (TEMPORARY_FAILURE: 2.25), in ms so two peers part. */
 static void retry_later(struct event *ev)
 {
-	arm(ev, 2 + rnd32() % 4);
+	uint32_t ms = 2000 + rnd32() % 3000;
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+
+	evtimer_add(ev, &tv);
 }
 
 void ikev2_child_lifetimes(const struct ike_sa *sa, struct kernel_sa *ksa)
@@ -388,6 +392,15 @@ static int child_rekey_start(struct ike_sa *sa)
 
 	if (!rk || sa->state != IKE_ESTABLISHED || !ch->installed)
 		return -1;
+	if (rk->peer_new.used && rk->peer_new_redundant && !sa->req_pending) {
+		/* the peer never deleted its losing pair: we do it (either end may) */
+		log_info("%s: deleting the peer's redundant Child SA (in 0x%08x)", sa->conn->name,
+			 rk->peer_new.spi_in);
+		if (!send_child_delete(sa, rk->peer_new.spi_in)) {
+			kernel_sa_del(&sa->local, rk->peer_new.spi_in);
+			keys_clear(&rk->peer_new);
+		}
+	}
 	if (sa->req_pending || rk->pending != RK_IDLE || rk->old || rk->peer_new.used) {
 		/* one thing at a time: try again shortly */
 		arm(rk->child_timer, RETRY_BUSY_SECS);
@@ -430,9 +443,12 @@ static int child_rekey_start(struct ike_sa *sa)
 		 ch->spi_out, rk->dh ? ", with PFS" : "");
 	ret = send_sk(sa, IKEV2_EXCH_CREATE_CHILD_SA, false, &inner, c.first);
 	buf_free(&inner);
-	if (ret)
+	/* a queued request is retransmitted even if this first send failed */
+	if (ret && !sa->req_pending) {
 		pending_clear(rk);
-	return ret;
+		return ret;
+	}
+	return 0;
 }
 
 static void child_rekey_response(struct ike_sa *sa, const struct ikev2_pldlist *l)
@@ -448,6 +464,13 @@ static void child_rekey_response(struct ike_sa *sa, const struct ikev2_pldlist *
 	bool redundant, pfs;
 	int ret;
 
+	if (err && (!ch->installed || ch->spi_in != rk->rekeyed_in)) {
+		/* the pair we wanted to rekey was replaced meanwhile (the peer's rekey won) */
+		pending_clear(rk);
+		log_info("%s: Child SA rekey: peer answered %s, but the pair was rekeyed by the peer "
+			 "meanwhile", sa->conn->name, ikev2_notify_name(err));
+		return;
+	}
 	if (err) {
 		pending_clear(rk);
 		if (err == IKEV2_N_INVALID_KE_PAYLOAD && find_notify(l, err, &n) && n.len == 2 &&
@@ -523,6 +546,7 @@ static void child_rekey_response(struct ike_sa *sa, const struct ikev2_pldlist *
 		keys_clear(&nc);
 		return;
 	}
+	rk->peer_new_redundant = rk->peer_new.used;
 	switch_to(sa, &nc, rk->peer_new.used ? "ours won a collision" : "by us");
 	if (!send_child_delete(sa, rk->old_in))
 		rk->old_delete_sent = true;
@@ -574,6 +598,7 @@ static void child_rekey_request(struct ike_sa *sa, const struct ikev2_pldlist *l
 	}
 	nc = &rk->peer_new;
 	memset(nc, 0, sizeof(*nc));
+	rk->peer_new_redundant = false;
 	offer = malloc(sizeof(*offer));
 	if (!offer || get_sa(l, offer) || proposal_select(&conn->esp, offer, IKEV2_PROTO_ESP, &nc->prop, NULL) ||
 	    nc->prop.spi_size != 4) {
@@ -736,9 +761,12 @@ static int ike_rekey_start(struct ike_sa *sa)
 		 rk->dh_group);
 	ret = send_sk(sa, IKEV2_EXCH_CREATE_CHILD_SA, false, &inner, c.first);
 	buf_free(&inner);
-	if (ret)
+	/* a queued request is retransmitted even if this first send failed */
+	if (ret && !sa->req_pending) {
 		pending_clear(rk);
-	return ret;
+		return ret;
+	}
+	return 0;
 }
 
 static void ike_rekey_response(struct ike_sa *sa, const struct ikev2_pldlist *l)

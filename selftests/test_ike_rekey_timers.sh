@@ -4,8 +4,9 @@
 # short lifetimes (Child SA 60 s, IKE SA 70 s, rekey 48 s early, 4 s
 # jitter): within about 30 s the timers rekey the Child SA (with PFS,
 # ecp256) twice and the IKE SA once on each side, often at the same time
-# (collisions, RFC 7296 2.8.1), while a ping at 10/s loses nothing; in the
-# end one SA pair is left on each side. Then the kernel lifetimes: the SAs
+# (collisions, RFC 7296 2.8.1), while a ping at 10/s loses nothing; then
+# both ends rekey at the same moment (their requests cross): one deletes
+# its redundant pair, and one and the same new SA pair is left on each side. Then the kernel lifetimes: the SAs
 # carry the configured soft/hard limits, and a soft EXPIRE from the module
 # starts a rekey; skipped with the reason when the module has no lifetimes.
 . "$(dirname "$0")/lib.sh"
@@ -101,14 +102,32 @@ keyd_part() {
 	wait_for 90 rk_ok
 	result $? "keyd<->keyd: the timers rekeyed the Child SA twice and the IKE SA once" \
 		"$(grep -h 'rekey\|simultaneous\|TEMPORARY' "$LOG/keyd-a.log" "$LOG/keyd-b.log" | tail -n 30)"
-	# the last rekey's Delete exchange done: one pair on each side
-	wait_for 30 eval '[ "$(kipsec_json "$NS_A" state list | jq length)" = 2 ] &&
-		[ "$(kipsec_json "$NS_B" state list | jq length)" = 2 ]'
-	result $? "keyd<->keyd: one SA pair left on each side" \
-		"$(kipsec_json "$NS_A" state list | jq -c '.[] | [.spi, .dst]'; kipsec_json "$NS_B" state list | jq -c '.[] | [.spi, .dst]')"
 	sleep 1
 	ping_result kk "keyd<->keyd" 100
-	diag "$(grep -h 'simultaneous\|TEMPORARY_FAILURE\|redundant' "$LOG/keyd-a.log" "$LOG/keyd-b.log" | head -n 6)"
+	# both ends rekey the Child SA at the same moment (2.8.1): with the link
+	# down both requests wait for their retransmission, which then cross
+	BEFORE=$(kipsec_json "$NS_A" state list | jq -c '[.[].spi] | sort')
+	ip -n "$NS_A" link set a0 down
+	ip netns exec "$NS_A" "$KEYD" -s "$sa" --ctl rekey kk child >/dev/null 2>&1 &
+	ip netns exec "$NS_B" "$KEYD" -s "$sb" --ctl rekey kk child >/dev/null 2>&1
+	wait $!
+	sleep 1
+	ip -n "$NS_A" link set a0 up
+	same_pair() {
+		local a b
+		a=$(kipsec_json "$NS_A" state list | jq -c '[.[].spi] | sort')
+		b=$(kipsec_json "$NS_B" state list | jq -c '[.[].spi] | sort')
+		[ "$(jq length <<<"$a")" = 2 ] && [ "$a" = "$b" ] && [ "$a" != "$BEFORE" ]
+	}
+	# a request met our own (collision); it resolves either by the nonces
+	# (both answers arrive) or, if one exchange completed first, by the
+	# other answer becoming moot (CHILD_SA_NOT_FOUND for the replaced pair)
+	collided() { grep -q 'collides with ours' "$LOG/keyd-a.log" "$LOG/keyd-b.log"; }
+	wait_for 60 collided && sleep 2 && wait_for 40 same_pair
+	result $? "keyd<->keyd: both ends rekey at once: the collision resolves to the same single new SA pair on each side" \
+		"$(grep -h 'rekey\|collides\|redundant\|Child SA' "$LOG/keyd-a.log" "$LOG/keyd-b.log" | grep -v debug | tail -n 20)" \
+		"$(kipsec_json "$NS_A" state list | jq -c '[.[].spi]'; kipsec_json "$NS_B" state list | jq -c '[.[].spi]')"
+	diag "$(grep -h 'simultaneous\|won a collision\|collides\|meanwhile' "$LOG/keyd-a.log" "$LOG/keyd-b.log" | tail -n 4)"
 	# 3. kernel lifetimes on the installed SAs
 	if grep -q 'SA lifetimes refused' "$LOG/keyd-a.log"; then
 		skip "kernel lifetimes: SAs carry soft 12 s / hard 60 s" "module without KIPSEC_SA_A_LIFETIME yet"
