@@ -125,10 +125,11 @@ nat_assoc() {
 	bx_sa xfrm "$NS_A2" 10.30.2.1 "$1" "$3" transport ah sha256 &&
 	bx_sa "$OUR" "$NS_B2" "$1" 10.30.2.1 "$2" transport ah sha256 &&
 	bx_sa "$OUR" "$NS_B2" 10.30.2.1 "$1" "$3" transport ah sha256 &&
-	ipsec xfrm "$NS_A2" policy add src "$1" dst 10.30.2.1 dir out tmpl proto ah mode transport &&
-	ipsec xfrm "$NS_A2" policy add src 10.30.2.1 dst "$1" dir in tmpl proto ah mode transport &&
-	ipsec "$OUR" "$NS_B2" policy add src 10.30.2.1 dst "$1" dir out tmpl proto ah mode transport &&
-	ipsec "$OUR" "$NS_B2" policy add src "$1" dst 10.30.2.1 dir in tmpl proto ah mode transport
+	# XFRM matches template and SA reqids exactly
+	ipsec xfrm "$NS_A2" policy add src "$1" dst 10.30.2.1 dir out tmpl proto ah mode transport reqid "$2" &&
+	ipsec xfrm "$NS_A2" policy add src 10.30.2.1 dst "$1" dir in tmpl proto ah mode transport reqid "$3" &&
+	ipsec "$OUR" "$NS_B2" policy add src 10.30.2.1 dst "$1" dir out tmpl proto ah mode transport reqid "$3" &&
+	ipsec "$OUR" "$NS_B2" policy add src "$1" dst 10.30.2.1 dir in tmpl proto ah mode transport reqid "$2"
 } >/dev/null
 check "NAT topology, AH SAs (A2=xfrm, B2=$OUR)" eval 'nat_topo && nat_assoc 10.30.1.11 0x5001 0x6001 &&
 	nat_assoc 10.30.1.1 0x5002 0x6002'
