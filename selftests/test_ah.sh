@@ -137,7 +137,8 @@ ping_ok "without NAT (source 10.30.1.11): AH ping A2->B2 works" "$NS_A2" -c 2 -I
 ping_fails "with the outer source masqueraded: no AH ping A2->B2" "$NS_A2" -c 3 -I 10.30.1.1 10.30.2.1
 nat=$(nsx "$NS_M" nft list chain ip kt_nat post | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
 auth=$(kipsec_sa_counter "$NS_B2" 0x5002 drop_auth)
-[ "${auth:-0}" -ge 3 ] && [ "${nat:-0}" -ge 3 ]
+# The nat chain sees only the first packet of the (one) AH conntrack entry.
+[ "${auth:-0}" -ge 3 ] && [ "${nat:-0}" -ge 1 ]
 result $? "NATed AH: ICV failures counted on the SA (drop_auth=$auth, NATed=$nat)" \
 	"$(kipsec_json "$NS_B2" state list; nsx "$NS_M" nft list ruleset)"
 got=$(sa_packets "$OUR" "$NS_B2" 0x5002)
