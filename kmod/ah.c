@@ -355,7 +355,9 @@ static void kipsec_ah_out_done(struct kipsec_ah_ctx *ctx, int err)
 	memcpy(skb->data, ctx->hdr, ctx->ah_off);
 	if (unlikely(err)) {
 		kipsec_ah_ctx_free(ctx);
-		kipsec_drop_count(net, sa, KIPSEC_STATS_A_DROP_CRYPTO);
+		/* -EINVAL: headers before AH whose arrival cannot be predicted. */
+		kipsec_drop_count(net, sa, err == -EINVAL ? KIPSEC_STATS_A_DROP_MALFORMED :
+				  KIPSEC_STATS_A_DROP_CRYPTO);
 		kipsec_bundle_free(b);
 		kfree_skb(skb);
 		goto out;

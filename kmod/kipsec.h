@@ -12,6 +12,7 @@
  *   output.c   outbound netfilter hooks
  *   input.c    inbound netfilter hooks, re-injection, inbound policy check
  *   ah.c       AH (RFC 4302)
+ *   bundle.c   outbound AH and bundles of several transforms
  *   encap.c    ESP in UDP (RFC 3948)
  *   lifetime.c SA limits and EXPIRE events
  *   acquire.c  ACQUIRE events and packets held for an SA

@@ -501,7 +501,7 @@ static void test_sa_refusals(void)
 		{ SA_AEAD_WITH_INTEG, EINVAL, "SA_ADD: AEAD with an integrity algorithm refused" },
 		{ SA_KEY_LEN, EINVAL, "SA_ADD: AES-GCM key of the wrong length refused" },
 		{ SA_FAMILY_MIX, EINVAL, "SA_ADD: IPv6 SRC with IPv4 DST refused" },
-		{ SA_AH, EOPNOTSUPP, "SA_ADD: AH refused as not supported yet" },
+		{ SA_AH, EINVAL, "SA_ADD: AH with an encryption algorithm refused" },
 		{ SA_SPI_0, EINVAL, "SA_ADD: SPI 0 refused" },
 		{ SA_FLAGS_UNKNOWN, EINVAL, "SA_ADD: unknown FLAGS bit refused" },
 		{ SA_SEQ_IN, EINVAL, "SA_ADD: SEQ_IN above 2^32-1 without ESN refused" },

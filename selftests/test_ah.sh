@@ -125,10 +125,11 @@ nat_assoc() {
 	bx_sa xfrm "$NS_A2" 10.30.2.1 "$1" "$3" transport ah sha256 &&
 	bx_sa "$OUR" "$NS_B2" "$1" 10.30.2.1 "$2" transport ah sha256 &&
 	bx_sa "$OUR" "$NS_B2" 10.30.2.1 "$1" "$3" transport ah sha256 &&
-	ipsec xfrm "$NS_A2" policy add src "$1" dst 10.30.2.1 dir out tmpl proto ah mode transport &&
-	ipsec xfrm "$NS_A2" policy add src 10.30.2.1 dst "$1" dir in tmpl proto ah mode transport &&
-	ipsec "$OUR" "$NS_B2" policy add src 10.30.2.1 dst "$1" dir out tmpl proto ah mode transport &&
-	ipsec "$OUR" "$NS_B2" policy add src "$1" dst 10.30.2.1 dir in tmpl proto ah mode transport
+	# XFRM matches template and SA reqids exactly
+	ipsec xfrm "$NS_A2" policy add src "$1" dst 10.30.2.1 dir out tmpl proto ah mode transport reqid "$2" &&
+	ipsec xfrm "$NS_A2" policy add src 10.30.2.1 dst "$1" dir in tmpl proto ah mode transport reqid "$3" &&
+	ipsec "$OUR" "$NS_B2" policy add src 10.30.2.1 dst "$1" dir out tmpl proto ah mode transport reqid "$3" &&
+	ipsec "$OUR" "$NS_B2" policy add src "$1" dst 10.30.2.1 dir in tmpl proto ah mode transport reqid "$2"
 } >/dev/null
 check "NAT topology, AH SAs (A2=xfrm, B2=$OUR)" eval 'nat_topo && nat_assoc 10.30.1.11 0x5001 0x6001 &&
 	nat_assoc 10.30.1.1 0x5002 0x6002'
@@ -136,7 +137,8 @@ ping_ok "without NAT (source 10.30.1.11): AH ping A2->B2 works" "$NS_A2" -c 2 -I
 ping_fails "with the outer source masqueraded: no AH ping A2->B2" "$NS_A2" -c 3 -I 10.30.1.1 10.30.2.1
 nat=$(nsx "$NS_M" nft list chain ip kt_nat post | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
 auth=$(kipsec_sa_counter "$NS_B2" 0x5002 drop_auth)
-[ "${auth:-0}" -ge 3 ] && [ "${nat:-0}" -ge 3 ]
+# The nat chain sees only the first packet of the (one) AH conntrack entry.
+[ "${auth:-0}" -ge 3 ] && [ "${nat:-0}" -ge 1 ]
 result $? "NATed AH: ICV failures counted on the SA (drop_auth=$auth, NATed=$nat)" \
 	"$(kipsec_json "$NS_B2" state list; nsx "$NS_M" nft list ruleset)"
 got=$(sa_packets "$OUR" "$NS_B2" 0x5002)

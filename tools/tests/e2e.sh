@@ -155,9 +155,9 @@ run 0 "policy add allow (bypass), IPv6 icmp" policy add src ::/0 dst ::/0 proto 
 	type 135 dir out action allow priority 1
 run 0 "policy add bundle" policy add src 10.5.0.0/16 dst 10.6.0.0/16 dir out \
 	tmpl proto esp mode transport reqid 5 tmpl src 10.0.0.1 dst 10.0.0.2 proto esp mode tunnel reqid 6
-run 2 "AH tmpl refused by the kernel" policy add src 10.7.0.0/16 dst 10.8.0.0/16 dir out \
-	tmpl proto ah mode transport
-has "kipsec: kernel refused policy add: AH is not supported yet" "  extack text, prefix stripped"
+run 0 "policy add with an AH tmpl" policy add src 10.7.0.0/16 dst 10.8.0.0/16 dir out \
+	tmpl proto esp mode transport tmpl proto ah mode transport
+run 0 "  and delete it" policy del src 10.7.0.0/16 dst 10.8.0.0/16 dir out
 run 2 "duplicate policy refused" policy add src 10.3.0.0/16 dst 0.0.0.0/0 dir out action block
 has "kipsec: kernel refused policy add:" "  message"
 run 0 "policy list" policy list

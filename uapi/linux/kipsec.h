@@ -27,10 +27,10 @@
  *   counters (keys are never returned).
  * - State (SAs, policies, counters) belongs to the network namespace of the
  *   netlink socket and is invisible from every other namespace.
- * - A namespace where kipsec holds at least one SA owns inbound ESP: an SPI
- *   unknown to kipsec is dropped and counted (DROP_NOSA). A namespace without
- *   kipsec SAs leaves ESP to the kernel's own stack (XFRM), so both coexist
- *   on one machine, one per namespace.
+ * - A namespace where kipsec holds at least one SA owns inbound ESP and AH:
+ *   an SPI unknown to kipsec is dropped and counted (DROP_NOSA). A namespace
+ *   without kipsec SAs leaves them to the kernel's own stack (XFRM), so both
+ *   coexist on one machine, one per namespace.
  *
  * Errors returned by the module (besides -EINVAL/-EPERM):
  *   -EEXIST       SA with the same (dst, spi, proto) or identical policy
