@@ -280,7 +280,7 @@ refusals() {
 		spi 0x3999 encap espinudp 4500 4500 0.0.0.0 2>&1)
 	rc=$?
 	echo "$out"
-	[ $rc = 2 ] && [[ $out == *"not UDP-encapsulated"* ]] || return 1
+	[ $rc = 2 ] && [[ $out == *"ENCAP_TYPE of an SA cannot change"* ]] || return 1
 	out=$(ip netns exec "$NS_F" "$KIPSEC" state update src $NATPUB4 dst $F4 proto esp \
 		spi 0x3101 encap espinudp 4500 4500 10.9.9.9 2>&1)
 	rc=$?

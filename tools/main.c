@@ -27,7 +27,8 @@ void usage_state(void)
 {
 	fputs("Usage: kipsec state { add | update } ID [mode transport|tunnel] [reqid N]\n"
 	      "                         [replay-window N] [flag esn] [flag insecure]\n"
-	      "                         [replay-oseq N] ALGO...\n"
+	      "                         [replay-oseq N] [encap espinudp SPORT DPORT OADDR]\n"
+	      "                         ALGO...\n"
 	      "       kipsec state { del | get } [src ADDR] dst ADDR [proto esp|ah] spi SPI\n"
 	      "       kipsec state list [ID filters] [-s]\n"
 	      "       kipsec state flush [proto esp|ah]\n"
@@ -42,7 +43,9 @@ void usage_state(void)
 	      "        hmac(sha384) | sha384 (192), hmac(sha512) | sha512 (256),\n"
 	      "        hmac(md5) | md5 (96), xcbc(aes) (96), cmac(aes) (96)\n"
 	      "KEY  := 0xHEX, or a string taken as raw bytes (as ip xfrm)\n"
-	      "update changes an SA in place: its ID plus replay-window or replay-oseq\n"
+	      "encap: ESP in UDP (NAT traversal); OADDR 0.0.0.0 or :: when not known\n"
+	      "update changes an SA in place: its ID plus replay-window, replay-oseq or\n"
+	      "the encap ports\n"
 	      "(mode, reqid and flags may be repeated; keys and algorithms cannot change).\n", stdout);
 }
 
