@@ -20,7 +20,7 @@
 . "$(dirname "$0")/lib.sh"
 
 need ip ping jq iperf3 tcpdump nft
-plan 21
+plan 24
 
 if ! our_side_ready; then
 	skip_rest "kipsec module or CLI missing"
@@ -250,4 +250,43 @@ result $? "round 2: NAT keepalive consumed and counted (natt_keepalive $ka0 -> $
 	"listener got:" "$got"
 grep -qx "4501 $(printf '\x11\x22\x33\x44plain-udp-on-4501' | od -An -tx1 | tr -d ' \n')" <<<"$got"
 result $? "round 2: UDP to another port is not touched" "listener got:" "$got"
+
+# NAT port float: UPDATE moves F's outbound SA to another peer port; with no
+# NAT mapping there, F->P breaks until it moves back.
+upd() {
+	ip netns exec "$NS_F" "$KIPSEC" state update src $F4 dst $NATPUB4 proto esp spi 0x3002 \
+		encap espinudp 4500 "$1" 0.0.0.0
+}
+if upd 4600 && ip netns exec "$NS_F" "$KIPSEC" state get src $F4 dst $NATPUB4 proto esp \
+	spi 0x3002 | grep -q 'encap type espinudp sport 4500 dport 4600'; then
+	ping_fails "round 2: UPDATE to peer port 4600 takes effect: F->P ping lost" \
+		"$NS_F" -c 2 -I 10.88.2.1 10.88.1.1
+else
+	not_ok "round 2: UPDATE of the encap port refused or not listed"
+fi
+if upd 4500; then
+	ping_ok "round 2: UPDATE back to 4500: F->P ping works again" \
+		"$NS_F" -c 2 -I 10.88.2.1 10.88.1.1
+else
+	not_ok "round 2: UPDATE back to port 4500 refused"
+fi
+
+# The kernel's own checks (the CLI cannot know these): exit 2 and a reason.
+refusals() {
+	local out rc
+	ip netns exec "$NS_F" "$KIPSEC" state add src $F4 dst 10.77.2.9 proto esp spi 0x3999 \
+		aead 'rfc4106(gcm(aes))' 0x0102030405060708091011121314151617181920 128 || return 1
+	out=$(ip netns exec "$NS_F" "$KIPSEC" state update src $F4 dst 10.77.2.9 proto esp \
+		spi 0x3999 encap espinudp 4500 4500 0.0.0.0 2>&1)
+	rc=$?
+	echo "$out"
+	[ $rc = 2 ] && [[ $out == *"ENCAP_TYPE of an SA cannot change"* ]] || return 1
+	out=$(ip netns exec "$NS_F" "$KIPSEC" state update src $NATPUB4 dst $F4 proto esp \
+		spi 0x3101 encap espinudp 4500 4500 10.9.9.9 2>&1)
+	rc=$?
+	echo "$out"
+	[ $rc = 2 ] && [[ $out == *"ENCAP_OA of an SA cannot change"* ]] || return 1
+	ip netns exec "$NS_F" "$KIPSEC" state del dst 10.77.2.9 proto esp spi 0x3999
+}
+check "round 2: kernel refuses encap on a plain SA and a changed ENCAP_OA (exit 2)" refusals
 tap_done

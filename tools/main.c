@@ -30,7 +30,8 @@ void usage_state(void)
 	fputs("Usage: kipsec state { add | update } ID [mode transport|tunnel] [reqid N]\n"
 	      "                         [replay-window N] [flag esn] [flag insecure]\n"
 	      "                         [replay-oseq N] [replay-oseq-hi N] [replay-seq N]\n"
-	      "                         [replay-seq-hi N] [limit LIMIT...] ALGO...\n"
+	      "                         [replay-seq-hi N] [limit LIMIT...]\n"
+	      "                         [encap espinudp SPORT DPORT OADDR] ALGO...\n"
 	      "       kipsec state { del | get } [src ADDR] dst ADDR [proto esp|ah] spi SPI\n"
 	      "       kipsec state list [ID filters] [-s]\n"
 	      "       kipsec state flush [proto esp|ah]\n"
@@ -47,11 +48,12 @@ void usage_state(void)
 	      "KEY  := 0xHEX, or a string taken as raw bytes (as ip xfrm)\n"
 	      "LIMIT := { time-soft | time-hard | time-use-soft | time-use-hard } SECONDS\n"
 	      "       | { byte-soft | byte-hard } BYTES | { packet-soft | packet-hard } COUNT\n"
+	      "encap: ESP in UDP (NAT traversal); OADDR 0.0.0.0 or :: when not known\n"
 	      "update changes an SA in place: its ID plus replay-window, replay-oseq,\n"
-	      "limit (replaces every limit: one not given is none), new-src ADDR, new-dst ADDR\n"
-	      "(mode, reqid and flags may be repeated; keys and algorithms cannot change).\n"
-	      "replay-oseq / replay-seq: last number sent / highest received (add only);\n"
-	      "with flag esn the -hi forms give the upper 32 bits, as in ip xfrm.\n", stdout);
+	      "limit (replaces every limit: one not given is none), new-src ADDR, new-dst ADDR,\n"
+	      "the encap ports (mode, reqid and flags may be repeated; keys and algorithms\n"
+	      "cannot change). replay-oseq / replay-seq: last number sent / highest received\n"
+	      "(add only); with flag esn the -hi forms give the upper 32 bits, as in ip xfrm.\n", stdout);
 }
 
 void usage_policy(void)
