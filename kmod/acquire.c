@@ -165,7 +165,8 @@ bool kipsec_acquire(struct net *net, struct kipsec_policy *pol,
 	bool event = false, resolved = false, full = false;
 	unsigned int missing;
 
-	if (!q)
+	/* Nothing to wait for without templates: the caller drops it. */
+	if (!q || !pol->ntmpl)
 		return false;
 
 	spin_lock_bh(&q->lock);
