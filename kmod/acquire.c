@@ -17,8 +17,8 @@
  * When an SA is added, every held packet whose templates are all satisfied
  * now is sent again through dst_output(): it passes POST_ROUTING and this
  * module's output hook like any other packet, so it leaves encrypted or not
- * at all (QUEUED counts it). Held packets never leave in clear: deleting the
- * policy, namespace exit and rmmod drop them.
+ * at all (QUEUED counts it). Held packets never leave in clear: deleting or
+ * replacing the policy, namespace exit and rmmod drop them (DROP_ACQUIRE).
  */
 #include <linux/jiffies.h>
 #include <linux/slab.h>
