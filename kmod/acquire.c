@@ -17,8 +17,8 @@
  * When an SA is added, every held packet whose templates are all satisfied
  * now is sent again through dst_output(): it passes POST_ROUTING and this
  * module's output hook like any other packet, so it leaves encrypted or not
- * at all (QUEUED counts it). Held packets never leave in clear: deleting the
- * policy, namespace exit and rmmod drop them.
+ * at all (QUEUED counts it). Held packets never leave in clear: deleting or
+ * replacing the policy, namespace exit and rmmod drop them (DROP_ACQUIRE).
  */
 #include <linux/jiffies.h>
 #include <linux/slab.h>
@@ -165,7 +165,8 @@ bool kipsec_acquire(struct net *net, struct kipsec_policy *pol,
 	bool event = false, resolved = false, full = false;
 	unsigned int missing;
 
-	if (!q)
+	/* Nothing to wait for without templates: the caller drops it. */
+	if (!q || !pol->ntmpl)
 		return false;
 
 	spin_lock_bh(&q->lock);

@@ -83,10 +83,11 @@ pcap=$KT_TMP/wire.pcap
 capture_start "$NS_A" a0 "$pcap" "src host $A4 or src host $A6" || diag "tcpdump: $(cat "$pcap.log")"
 
 # ---- 1. burst without SA: one ACQUIRE, 16 held, 4 overflow, timeout
-POL4=$(pol_id "$NS_A" $A4)
+POL4=$(pol_id "$NS_A" $B4)
 d0=$(ns_counter "$NS_A" drop_acquire)
 a0=$(ns_counter "$NS_A" acquires)
 ip netns exec "$NS_A" bash -c "for i in \$(seq 1 20); do echo burst\$i >/dev/udp/$B4/5555; done" 2>/dev/null
+d1=$(ns_counter "$NS_A" drop_acquire)	# first: the held ones time out later
 wait_for 20 acq_at_least 1
 sleep 0.5	# a second event would be here by now
 n=$(acq_lines)
@@ -105,7 +106,6 @@ sp=$(jq -r '.acquire.sport' <<<"$ev")
 [ "${sp:-0}" -gt 0 ] 2>/dev/null
 result $? "ACQUIRE carries the UDP source port ($sp)"
 
-d1=$(ns_counter "$NS_A" drop_acquire)
 [ $((d1 - d0)) = 4 ]
 result $? "queue bound 16: the 4 packets beyond it dropped at once as drop_acquire ($d0 -> $d1)"
 a1=$(ns_counter "$NS_A" acquires)
@@ -124,14 +124,16 @@ result $? "B received none of them" "B got: $(cat "$KT_TMP/udp4.out")"
 # ---- 2. held packets go out once the SAs are there
 q0=$(ns_counter "$NS_A" queued)
 n0=$(acq_lines)
-# The ping first: its request is held once the ACQUIRE is out.
-ip netns exec "$NS_A" ping -n -c 1 -w 30 $B4 >"$KT_TMP/ping4.out" 2>&1 &
+# The inbound SA first (the reply must find it; ACQUIRE is about the
+# outbound one), then the ping: its request is held once the ACQUIRE is out.
+sa_add kipsec "$NS_A" $B4 $A4 $S4I transport gcm128-128 >/dev/null
+ip netns exec "$NS_A" ping -n -c 1 -W 30 $B4 >"$KT_TMP/ping4.out" 2>&1 &
 PING4=$!
 wait_for 20 acq_at_least $((n0 + 1))
 result $? "new ACQUIRE once the interval passed ($(acq_lines) events so far)"
 ip netns exec "$NS_A" bash -c "echo held-udp4 >/dev/udp/$B4/5555"
-sa_pair kipsec "$NS_A" $A4 $B4 $S4O $S4I transport gcm128-128
-result $? "A: SA pair added (kipsec)"
+sa_add kipsec "$NS_A" $A4 $B4 $S4O transport gcm128-128 >/dev/null
+result $? "A: outbound SA added (kipsec)"
 wait_for 20 grep -q held-udp4 "$KT_TMP/udp4.out"
 result $? "the held UDP datagram reached B's socket through XFRM" "B got: $(cat "$KT_TMP/udp4.out")"
 wait "$PING4"
@@ -148,14 +150,15 @@ result $? "A's outbound SA encrypted them ($p packets)"
 
 # ---- 3. IPv6
 n0=$(acq_lines)
+sa_add kipsec "$NS_A" $B6 $A6 $S6I transport gcm128-128 >/dev/null
 ip netns exec "$NS_A" bash -c "echo held-udp6 >/dev/udp/$B6/5556"
 wait_for 20 acq_at_least $((n0 + 1))
-ip netns exec "$NS_A" ping -6 -n -c 1 -w 30 $B6 >"$KT_TMP/ping6.out" 2>&1 &
+ip netns exec "$NS_A" ping -6 -n -c 1 -W 30 $B6 >"$KT_TMP/ping6.out" 2>&1 &
 PING6=$!
 sleep 1		# ping's request is held (not timed: the reply tells)
-sa_pair kipsec "$NS_A" $A6 $B6 $S6O $S6I transport gcm128-128
-result $? "A: IPv6 SA pair added"
-ev=$(jq -c 'select(.event == "acquire")' "$MON" | tail -n 1)
+sa_add kipsec "$NS_A" $A6 $B6 $S6O transport gcm128-128 >/dev/null
+result $? "A: IPv6 outbound SA added"
+ev=$(jq -c 'select(.event == "acquire")' "$MON" | sed -n "$((n0 + 1))p")
 got=$(jq -r '"\(.policy.dst) \(.acquire.src) \(.acquire.dst) \(.acquire.proto) \(.acquire.dport)"' <<<"$ev" 2>&1)
 [ "$got" = "$B6/128 $A6 $B6 17 5556" ]
 result $? "IPv6: ACQUIRE with the packet's addresses ($got)" "event: $ev"

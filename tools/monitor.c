@@ -82,6 +82,9 @@ struct json_object *acquire_to_json(struct nlattr *nest)
 
 	if (!nest || nla_parse_nested(tb, KIPSEC_ACQ_A_MAX, nest, acq_pol))
 		return NULL;
+	if ((tb[KIPSEC_ACQ_A_SRC] && !addr_of(tb[KIPSEC_ACQ_A_SRC], b, sizeof(b))) ||
+	    (tb[KIPSEC_ACQ_A_DST] && !addr_of(tb[KIPSEC_ACQ_A_DST], b, sizeof(b))))
+		return NULL;
 	o = json_object_new_object();
 	json_object_object_add(o, "src", tb[KIPSEC_ACQ_A_SRC] && addr_of(tb[KIPSEC_ACQ_A_SRC], b, sizeof(b)) ?
 			       json_object_new_string(b) : NULL);

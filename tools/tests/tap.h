@@ -31,5 +31,6 @@ void test_state(void);
 void test_policy(void);
 void test_output(void);
 void test_nl(void);
+void test_monitor(void);
 
 #endif

@@ -77,6 +77,7 @@ int main(void)
 	test_policy();
 	test_output();
 	test_nl();
+	test_monitor();
 	printf("1..%d\n", n_run);
 	printf("%d passed, %d failed\n", n_run - n_failed, n_failed);
 	return n_failed ? EXIT_FAILURE : EXIT_SUCCESS;
