@@ -210,17 +210,10 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
 	c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
 	if (c < 0)
 		return;
-	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &cl) || cred.uid != 0) {
-		static const char no[] = "{\"ok\":false,\"error\":\"only root may control kipsec-keyd\"}\n";
-
-		log_warn("control connection from uid %d refused", (int)cred.uid);
-		send_all(c, no, sizeof(no) - 1);
-		close(c);
-		return;
-	}
 	/* a client that does not send its line within a second is dropped */
 	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* read the request first, also when refusing: closing on unread data resets the answer */
 	while (got < sizeof(line) - 1) {
 		ssize_t n = read(c, line + got, sizeof(line) - 1 - got);
 
@@ -231,6 +224,14 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
 			break;
 	}
 	line[got] = '\0';
+	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &cl) || cred.uid != 0) {
+		static const char no[] = "{\"ok\":false,\"error\":\"only root may control kipsec-keyd\"}\n";
+
+		log_warn("control connection from uid %d refused", (int)cred.uid);
+		send_all(c, no, sizeof(no) - 1);
+		close(c);
+		return;
+	}
 	ans = run_command(line);
 	text = json_object_to_json_string_ext(ans, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	send_all(c, text, strlen(text));

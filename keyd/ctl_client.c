@@ -106,6 +106,8 @@ int ctl_call(const char *path, struct json_object *req, struct json_object **rep
 			cap += 65536;
 		}
 		n = read(fd, buf + got, cap - got - 1);
+		if (n < 0 && errno == ECONNRESET && got)
+			break;	/* the answer came, then the daemon closed early */
 		if (n < 0) {
 			snprintf(err, errlen, "no answer from kipsec-keyd: %s", strerror(errno));
 			goto fail;
