@@ -75,6 +75,38 @@ side_stop() {
 	wait "${SIDE_PID[$side]}" 2>/dev/null
 }
 
+# setup IMPL_A IMPL_B PLEN: generation 0 SAs, policies, B's inbound of generation 1
+setup() {
+	local ia=$1 ib=$2 plen=$3
+	{
+		add_line $A4 $B4 "$(ab 0)" 1
+		add_line $B4 $A4 "$(ba 0)" 2
+	} >"$KT_TMP/a0"
+	{
+		add_line $A4 $B4 "$(ab 0)" 1
+		add_line $B4 $A4 "$(ba 0)" 2
+		add_line $A4 $B4 "$(ab 1)" 1
+	} >"$KT_TMP/b0"
+	apply "$ia" "$NS_A" "$KT_TMP/a0" && apply "$ib" "$NS_B" "$KT_TMP/b0" &&
+	pol_pair "$ia" "$NS_A" $A4/"$plen" $B4/"$plen" transport $A4 $B4 1 2 &&
+	pol_pair "$ib" "$NS_B" $B4/"$plen" $A4/"$plen" transport $B4 $A4 2 1
+}
+
+# ping_loop NS SRC DST FILE: pings until $STOP exists, each run complete
+# (ping -c ends after the last reply or its linger time: nothing in flight
+# is counted as lost).
+ping_loop() {
+	while [ ! -e "$STOP" ]; do
+		ip netns exec "$1" ping -q -n -c 300 -i 0.005 -W 3 -I "$2" "$3" 2>&1
+	done >"$4"
+}
+
+# losses FILE: "sent received duplicates" summed over the runs of a ping loop
+losses() {
+	awk '/packets transmitted/ { s += $1; r += $4; if ($6 ~ /^\+/) d += substr($6, 2) }
+	     END { printf "%d %d %d\n", s, r, d }' "$1"
+}
+
 # side_run SIDE LINE...: the commands, waiting until all are done. No fork
 # here: the loop runs hundreds of times on a loaded TCG guest.
 side_run() {
