@@ -72,6 +72,8 @@ side_start() {
 side_stop() {
 	local side=$1 w=${SIDE_W[$1]} r=${SIDE_R[$1]}
 	exec {w}>&- {r}<&-
+	# The other side's process inherited our FIFO's write end: no EOF comes.
+	kill "${SIDE_PID[$side]}" 2>/dev/null
 	wait "${SIDE_PID[$side]}" 2>/dev/null
 }
 
