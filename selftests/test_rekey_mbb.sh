@@ -4,8 +4,9 @@
 # Phase 1: Linux XFRM (A) and kipsec (B); phase 2: kipsec on both sides.
 # Pings both ways at a high rate (ping -i 0.005) run through many rekeys,
 # each one: new inbound SA on both sides, new outbound SA with the same
-# reqid (the newest wins outbound), old outbound deleted, old inbound
-# deleted one rekey later. Not one echo may be lost. Per rekey each side
+# reqid (the newest wins outbound), the outbound SA of two generations ago
+# deleted (XFRM drops packets still in flight on a deleted SA, so the old
+# one stays one rekey longer), the inbound one of three generations ago. Not one echo may be lost. Per rekey each side
 # applies its changes in one batch (ip -batch, kipsec -b) so the loop is
 # not dominated by exec costs under TCG (one long-lived batch process per
 # side, fed command groups through a FIFO and acknowledging each).
@@ -148,16 +149,25 @@ rekey() {
 		ra=() rb=()
 		add_v c $B4 $A4 $((BA + i)) 2; ra+=("$c")
 		add_v c $A4 $B4 $((AB + i)) 1; ra+=("$c")
-		del_v c $A4 $B4 $((AB + i - 1)); ra+=("$c")
-		[ $i -ge 2 ] && { del_v c $B4 $A4 $((BA + i - 2)); ra+=("$c"); }
+		[ $i -ge 2 ] && { del_v c $A4 $B4 $((AB + i - 2)); ra+=("$c"); }
+		[ $i -ge 3 ] && { del_v c $B4 $A4 $((BA + i - 3)); ra+=("$c"); }
 		[ $i -lt "$n" ] && { add_v c $A4 $B4 $((AB + i + 1)) 1; rb+=("$c"); }
 		add_v c $B4 $A4 $((BA + i)) 2; rb+=("$c")
-		del_v c $B4 $A4 $((BA + i - 1)); rb+=("$c")
-		[ $i -ge 2 ] && { del_v c $A4 $B4 $((AB + i - 2)); rb+=("$c"); }
+		[ $i -ge 2 ] && { del_v c $B4 $A4 $((BA + i - 2)); rb+=("$c"); }
+		[ $i -ge 3 ] && { del_v c $A4 $B4 $((AB + i - 3)); rb+=("$c"); }
 		side_run a "${ra[@]}" || { rc=1; echo "A failed at rekey $i"; break; }
 		side_run b "${rb[@]}" || { rc=1; echo "B failed at rekey $i"; break; }
 		[ $((i % 20)) = 0 ] && echo "# rekey $i at $SECONDS s" >&2
 	done
+	[ $rc = 0 ] || { REKEYED=$((i - 1)); return 1; }
+	# The generations still overlapping go once the last switch has settled.
+	sleep 1
+	ra=() rb=()
+	del_v c $A4 $B4 $((AB + n - 1)); ra+=("$c"); rb+=("$c")
+	del_v c $B4 $A4 $((BA + n - 1)); ra+=("$c"); rb+=("$c")
+	del_v c $B4 $A4 $((BA + n - 2)); ra+=("$c")
+	del_v c $A4 $B4 $((AB + n - 2)); rb+=("$c")
+	side_run a "${ra[@]}" && side_run b "${rb[@]}" || { rc=1; echo "final deletes failed"; }
 	REKEYED=$((i - 1))
 	return $rc
 }
