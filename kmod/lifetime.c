@@ -22,7 +22,7 @@
  */
 #include <linux/log2.h>
 #include <linux/minmax.h>
-#include <linux/timekeeping.h>
+#include <linux/ktime.h>
 
 #include "kipsec.h"
 

@@ -78,7 +78,8 @@ static int run_object(int argc, char **argv, const struct cli_opts *o);
  * -b FILE ("-" = stdin): one command per line, as after "kipsec" (words
  * split at blanks, no quoting; empty lines and "#" comments skipped), in one
  * process: scripts that change many SAs avoid an exec per change. Stops at
- * the first failing line, with its status, as `ip -batch` does.
+ * the first failing line, with its status, as `ip -batch` does. Lines are
+ * run as they arrive, so a pipe can feed it one change at a time.
  */
 static int run_batch(const char *path, const struct cli_opts *o)
 {
@@ -101,6 +102,8 @@ static int run_batch(const char *path, const struct cli_opts *o)
 			continue;
 		words[n] = NULL;
 		ret = run_object(n, words, o);
+		/* A script feeding a pipe waits for each answer (-j: one line each). */
+		fflush(stdout);
 		if (ret != EXIT_OK)
 			fprintf(stderr, "kipsec: batch '%s' line %u failed\n", path, lineno);
 	}

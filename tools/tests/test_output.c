@@ -313,10 +313,61 @@ static void stats_out(void)
 	nlmsg_free(m);
 }
 
+/* LIFETIME, CURRENT and FLAGS_STATE: text blocks and JSON objects. */
+static void sa_lifetimes(void)
+{
+	struct nl_msg *m = knl_msg_new(0, KIPSEC_CMD_SA_GET, 0);
+	struct nlattr *n = nla_nest_start(m, KIPSEC_A_SA), *l;
+	struct nlattr *tb[KIPSEC_A_MAX + 1];
+	struct json_object *o;
+	char *out;
+
+	nla_put(m, KIPSEC_SA_A_SRC, 4, "\x0a\x00\x00\x01");
+	nla_put(m, KIPSEC_SA_A_DST, 4, "\x0a\x00\x00\x02");
+	nla_put_u32(m, KIPSEC_SA_A_SPI, 0x1000);
+	nla_put_u32(m, KIPSEC_SA_A_FLAGS_STATE, KIPSEC_SA_S_SOFT_EXPIRED);
+	l = nla_nest_start(m, KIPSEC_SA_A_LIFETIME);
+	nla_put_u64(m, KIPSEC_LFT_A_SOFT_PACKETS, 5);
+	nla_put_u64(m, KIPSEC_LFT_A_HARD_PACKETS, 10);
+	nla_put_u64(m, KIPSEC_LFT_A_HARD_ADD_SECS, 60);
+	nla_put_u64(m, KIPSEC_LFT_A_SOFT_BYTES, 0);
+	nla_nest_end(m, l);
+	l = nla_nest_start(m, KIPSEC_SA_A_CURRENT);
+	nla_put_u64(m, KIPSEC_LFT_A_BYTES, 700);
+	nla_put_u64(m, KIPSEC_LFT_A_PACKETS, 7);
+	nla_put_u64(m, KIPSEC_LFT_A_ADD_SECS, 12);
+	nla_nest_end(m, l);
+	nla_nest_end(m, n);
+
+	knl_parse_reply(nlmsg_hdr(m), tb);
+	out = capture(tb, false, false, false);
+	ok(out && strstr(out, "\tlifetime config:\n\t  limit: soft none, hard none\n"
+			      "\t  limit: soft 5(packets), hard 10(packets)\n"
+			      "\t  expire add: soft none, hard 60(sec)\n"
+			      "\t  expire use: soft none, hard none\n"), "text: lifetime config");
+	ok(out && strstr(out, "\tlifetime current:\n\t  700(bytes), 7(packets)\n"
+			      "\t  add 12(sec ago) use never\n\texpired: soft\n"),
+	   "text: lifetime current, unused, soft-expired");
+	free(out);
+
+	o = sa_to_json(tb[KIPSEC_A_SA]);
+	is_num(jnum(o, "lifetime", "hard_packets"), 10, "json: lifetime.hard_packets");
+	is_num(jnum(o, "lifetime", "soft_use_secs"), 0, "json: absent limit is 0");
+	is_num(jnum(o, "current", "packets"), 7, "json: current.packets");
+	ok(o && json_object_object_get_ex(json_object_object_get(o, "current"), "use_secs", NULL) &&
+	   !json_object_object_get(json_object_object_get(o, "current"), "use_secs"),
+	   "json: current.use_secs null while unused");
+	ok(o && !strcmp(json_object_get_string(json_object_object_get(o, "expired")), "soft"),
+	   "json: expired soft");
+	json_object_put(o);
+	nlmsg_free(m);
+}
+
 void test_output(void)
 {
 	sa_json();
 	sa_text();
+	sa_lifetimes();
 	policy_out();
 	policy_v6();
 	stats_out();

@@ -324,10 +324,56 @@ static void other_forms(void)
 	refuse("flush dst 10.0.0.1", "unexpected 'dst': flush takes only 'proto esp|ah'");
 }
 
+/* limit ... (ip xfrm names) on add and update; new-src/new-dst on update. */
+static void lifetime_forms(void)
+{
+	struct nlattr *sa[KIPSEC_SA_A_MAX + 1], *l[KIPSEC_LFT_A_MAX + 1];
+	struct nl_msg *m;
+
+	ok(!parse("add src 10.0.0.1 dst 10.0.0.2 spi 5 aead rfc4106(gcm(aes)) " K20 " 128 "
+		  "limit time-soft 10 time-hard 20 limit byte-soft 1000 byte-hard 2000 "
+		  "limit packet-hard 7 time-use-soft 3 time-use-hard 4"), "add with limits");
+	m = built(sa);
+	ok(m && sa[KIPSEC_SA_A_LIFETIME] &&
+	   !nla_parse_nested(l, KIPSEC_LFT_A_MAX, sa[KIPSEC_SA_A_LIFETIME], NULL),
+	   "  LIFETIME nest");
+	ok(m && l[KIPSEC_LFT_A_SOFT_ADD_SECS] && nla_get_u64(l[KIPSEC_LFT_A_SOFT_ADD_SECS]) == 10 &&
+	   nla_get_u64(l[KIPSEC_LFT_A_HARD_ADD_SECS]) == 20 &&
+	   nla_get_u64(l[KIPSEC_LFT_A_SOFT_BYTES]) == 1000 &&
+	   nla_get_u64(l[KIPSEC_LFT_A_HARD_BYTES]) == 2000 &&
+	   nla_get_u64(l[KIPSEC_LFT_A_HARD_PACKETS]) == 7 && !l[KIPSEC_LFT_A_SOFT_PACKETS] &&
+	   nla_get_u64(l[KIPSEC_LFT_A_SOFT_USE_SECS]) == 3 &&
+	   nla_get_u64(l[KIPSEC_LFT_A_HARD_USE_SECS]) == 4, "  values");
+	nlmsg_free(m);
+
+	ok(!parse("update dst 10.0.0.2 spi 5 limit packet-soft 0 new-src 10.0.0.3 new-dst 10.0.0.4"),
+	   "update with limits and a move");
+	m = built(sa);
+	ok(m && sa[KIPSEC_SA_A_LIFETIME] && nla_len(sa[KIPSEC_SA_A_LIFETIME]) == 0,
+	   "  all limits 0: empty LIFETIME nest kept (clears the limits)");
+	ok(m && sa[KIPSEC_SA_A_NEW_SRC] && sa[KIPSEC_SA_A_NEW_DST] &&
+	   nla_len(sa[KIPSEC_SA_A_NEW_DST]) == 4 &&
+	   !memcmp(nla_data(sa[KIPSEC_SA_A_NEW_DST]), "\x0a\x00\x00\x04", 4), "  NEW_SRC, NEW_DST");
+	nlmsg_free(m);
+
+	refuse("add src 10.0.0.1 dst 10.0.0.2 spi 5 aead rfc4106(gcm(aes)) " K20 " 128 "
+	       "limit time-soft 20 time-hard 10", "soft limit 20 is above the hard limit 10");
+	refuse("update dst 10.0.0.2 spi 5 limit", "'limit' needs time-soft, time-hard, "
+	       "time-use-soft, time-use-hard, byte-soft, byte-hard, packet-soft or packet-hard "
+	       "and a number");
+	refuse("update dst 10.0.0.2 spi 5 limit byte-soft 1 limit byte-soft 2",
+	       "'limit byte-soft' given twice");
+	refuse("update dst 10.0.0.2 spi 5 new-dst fd00::1",
+	       "new-src and new-dst must be of the SA's address family");
+	refuse("add src 10.0.0.1 dst 10.0.0.2 spi 5 new-dst 10.0.0.4",
+	       "unknown keyword 'new-dst'");
+}
+
 void test_state(void)
 {
 	add_forms();
 	add_refusals();
 	other_forms();
+	lifetime_forms();
 	state_req_wipe(&r);
 }
