@@ -6,7 +6,8 @@
 # each one: new inbound SA on both sides, new outbound SA with the same
 # reqid (the newest wins outbound), the outbound SA of two generations ago
 # deleted (XFRM drops packets still in flight on a deleted SA, so the old
-# one stays one rekey longer), the inbound one of three generations ago. Not one echo may be lost. Per rekey each side
+# one stays one rekey longer), the inbound one of KEEP_IN generations ago.
+# Not one echo may be lost. Per rekey each side
 # applies its changes in one batch (ip -batch, kipsec -b) so the loop is
 # not dominated by exec costs under TCG (one long-lived batch process per
 # side, fed command groups through a FIFO and acknowledging each).
@@ -17,6 +18,9 @@
 need ip ping jq nsenter
 REKEYS1=${KIPSEC_REKEYS:-100}
 REKEYS2=10
+# Old inbound SAs are kept this many generations: a packet the sender
+# encrypted just before its switch may sit in a queue for a while under TCG.
+KEEP_IN=5
 plan 19
 
 if ! our_side_ready || [ "$OUR" != kipsec ]; then
@@ -143,18 +147,18 @@ del_v() {
 
 # rekey IMPL_A IMPL_B N: N make-before-break rekeys; 0 if every command passed
 rekey() {
-	local n=$3 i rc=0 c ra rb
+	local n=$3 i g rc=0 c ra rb
 	local AB=$((0x10000)) BA=$((0x20000))
 	for ((i = 1; i <= n; i++)); do
 		ra=() rb=()
 		add_v c $B4 $A4 $((BA + i)) 2; ra+=("$c")
 		add_v c $A4 $B4 $((AB + i)) 1; ra+=("$c")
 		[ $i -ge 2 ] && { del_v c $A4 $B4 $((AB + i - 2)); ra+=("$c"); }
-		[ $i -ge 3 ] && { del_v c $B4 $A4 $((BA + i - 3)); ra+=("$c"); }
+		[ $i -ge $KEEP_IN ] && { del_v c $B4 $A4 $((BA + i - KEEP_IN)); ra+=("$c"); }
 		[ $i -lt "$n" ] && { add_v c $A4 $B4 $((AB + i + 1)) 1; rb+=("$c"); }
 		add_v c $B4 $A4 $((BA + i)) 2; rb+=("$c")
 		[ $i -ge 2 ] && { del_v c $B4 $A4 $((BA + i - 2)); rb+=("$c"); }
-		[ $i -ge 3 ] && { del_v c $A4 $B4 $((AB + i - 3)); rb+=("$c"); }
+		[ $i -ge $KEEP_IN ] && { del_v c $A4 $B4 $((AB + i - KEEP_IN)); rb+=("$c"); }
 		side_run a "${ra[@]}" || { rc=1; echo "A failed at rekey $i"; break; }
 		side_run b "${rb[@]}" || { rc=1; echo "B failed at rekey $i"; break; }
 		[ $((i % 20)) = 0 ] && echo "# rekey $i at $SECONDS s" >&2
@@ -163,10 +167,13 @@ rekey() {
 	# The generations still overlapping go once the last switch has settled.
 	sleep 1
 	ra=() rb=()
-	del_v c $A4 $B4 $((AB + n - 1)); ra+=("$c"); rb+=("$c")
-	del_v c $B4 $A4 $((BA + n - 1)); ra+=("$c"); rb+=("$c")
-	del_v c $B4 $A4 $((BA + n - 2)); ra+=("$c")
-	del_v c $A4 $B4 $((AB + n - 2)); rb+=("$c")
+	del_v c $A4 $B4 $((AB + n - 1)); ra+=("$c")
+	del_v c $B4 $A4 $((BA + n - 1)); rb+=("$c")
+	for ((g = n - KEEP_IN + 1; g < n; g++)); do
+		[ $g -ge 0 ] || continue
+		del_v c $B4 $A4 $((BA + g)); ra+=("$c")
+		del_v c $A4 $B4 $((AB + g)); rb+=("$c")
+	done
 	side_run a "${ra[@]}" && side_run b "${rb[@]}" || { rc=1; echo "final deletes failed"; }
 	REKEYED=$((i - 1))
 	return $rc
