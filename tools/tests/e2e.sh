@@ -91,9 +91,10 @@ run 2 "replay-window 5000 refused by the kernel" state add src 10.0.0.1 dst 10.0
 has "kipsec: kernel refused state add:" "  kernel refusal message"
 has "[replay-window: 0..4096]" "  names the option and its range"
 diag "replay-window 5000: $ERR"
-run 2 "3des refused by the kernel" state add src 10.0.0.1 dst 10.0.0.2 spi 0x1002 \
-	enc des3_ede 0x0102030405060708090a0b0c0d0e0f101112131415161718 auth sha1 $K20
-diag "3des: $ERR"
+run 2 "single DES refused by the kernel without flag insecure" state add src 10.0.0.1 \
+	dst 10.0.0.2 spi 0x1002 enc 'cbc(des)' 0x0102030405060708 auth sha1 $K20
+has "insecure" "  message names flag insecure"
+diag "des: $ERR"
 run 2 "enc without auth refused by the kernel" state add src 10.0.0.1 dst 10.0.0.2 spi 0x1003 \
 	enc aes $K16
 diag "enc only: $ERR"
