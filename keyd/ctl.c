@@ -176,7 +176,7 @@ static struct json_object *run_command(const char *line)
 		ret = reload_fn(msg, sizeof(msg));
 		ans = answer(!ret, msg);
 	} else {
-		snprintf(msg, sizeof(msg), "unknown command \"%.64s\" (up, down, sas, reload)", cmd);
+		snprintf(msg, sizeof(msg), "unknown command \"%.64s\" (up, down, rekey, sas, reload)", cmd);
 		ans = answer(false, msg);
 	}
 	json_object_put(req);

@@ -78,6 +78,10 @@ static struct nla_policy sa_pol[KIPSEC_SA_A_MAX + 1] = {
 	[KIPSEC_SA_A_CURRENT] = { .type = NLA_NESTED },
 	[KIPSEC_SA_A_FLAGS_STATE] = { .type = NLA_U32 },
 	[KIPSEC_SA_A_REPLAY_BITMAP] = { .type = NLA_UNSPEC },
+	[KIPSEC_SA_A_ENCAP_TYPE] = { .type = NLA_U8 },
+	[KIPSEC_SA_A_ENCAP_SPORT] = { .type = NLA_U16 },
+	[KIPSEC_SA_A_ENCAP_DPORT] = { .type = NLA_U16 },
+	[KIPSEC_SA_A_ENCAP_OA] = { .minlen = 4 },
 };
 
 static struct nla_policy pol_pol[KIPSEC_POL_A_MAX + 1] = {
@@ -421,6 +425,26 @@ static int sa_decode(struct nlattr *nest, struct sa_view *v)
 	return get_counters(v->tb[KIPSEC_SA_A_STATS], &v->stats);
 }
 
+/* encap: {"type":"espinudp","sport":N,"dport":N,"oa":ADDR|null}, or null. */
+static struct json_object *encap_json(struct nlattr *const *tb)
+{
+	struct json_object *e;
+	char b[INET6_ADDRSTRLEN];
+
+	if (!tb[KIPSEC_SA_A_ENCAP_TYPE] || nla_get_u8(tb[KIPSEC_SA_A_ENCAP_TYPE]) == KIPSEC_ENCAP_NONE)
+		return NULL;
+	e = json_object_new_object();
+	json_object_object_add(e, "type", nla_get_u8(tb[KIPSEC_SA_A_ENCAP_TYPE]) == KIPSEC_ENCAP_UDP ?
+			       json_object_new_string("espinudp") :
+			       json_object_new_int(nla_get_u8(tb[KIPSEC_SA_A_ENCAP_TYPE])));
+	json_object_object_add(e, "sport", tb[KIPSEC_SA_A_ENCAP_SPORT] ?
+			       json_object_new_int(nla_get_u16(tb[KIPSEC_SA_A_ENCAP_SPORT])) : NULL);
+	json_object_object_add(e, "dport", tb[KIPSEC_SA_A_ENCAP_DPORT] ?
+			       json_object_new_int(nla_get_u16(tb[KIPSEC_SA_A_ENCAP_DPORT])) : NULL);
+	json_object_object_add(e, "oa", json_str_or_null(addr_str(tb[KIPSEC_SA_A_ENCAP_OA], b, sizeof(b))));
+	return e;
+}
+
 static struct json_object *sa_view_json(const struct sa_view *v)
 {
 	struct nlattr *const *tb = v->tb;
@@ -480,6 +504,7 @@ static struct json_object *sa_view_json(const struct sa_view *v)
 	json_object_object_add(o, "seq_out", json_u64_or_null(tb[KIPSEC_SA_A_SEQ_OUT]));
 	json_object_object_add(o, "seq_in", json_u64_or_null(tb[KIPSEC_SA_A_SEQ_IN]));
 	sa_replay_json(o, tb);
+	json_object_object_add(o, "encap", encap_json(tb));
 	json_object_object_add(o, "stats", counters_json(&v->stats));
 	sa_lifetime_json(o, tb);
 	return o;
@@ -556,6 +581,16 @@ static void sa_view_text(FILE *f, const struct sa_view *v, bool all)
 			fprintf(f, "\tauth-trunc %s icv %u bits\n", a->name, a->icv_bits);
 		else
 			fprintf(f, "\tauth id %u\n", id);
+	}
+	if (tb[KIPSEC_SA_A_ENCAP_TYPE] && nla_get_u8(tb[KIPSEC_SA_A_ENCAP_TYPE]) == KIPSEC_ENCAP_UDP) {
+		const char *oa = addr_str(tb[KIPSEC_SA_A_ENCAP_OA], b1, sizeof(b1));
+		int v6 = tb[KIPSEC_SA_A_SRC] && nla_len(tb[KIPSEC_SA_A_SRC]) == 16;
+
+		/* ip xfrm's line; an unknown original address prints as 0.0.0.0 / :: */
+		fprintf(f, "\tencap type espinudp sport %u dport %u addr %s\n",
+			tb[KIPSEC_SA_A_ENCAP_SPORT] ? nla_get_u16(tb[KIPSEC_SA_A_ENCAP_SPORT]) : 0,
+			tb[KIPSEC_SA_A_ENCAP_DPORT] ? nla_get_u16(tb[KIPSEC_SA_A_ENCAP_DPORT]) : 0,
+			oa ? oa : v6 ? "::" : "0.0.0.0");
 	}
 	if (tb[KIPSEC_SA_A_SEQ_IN] || tb[KIPSEC_SA_A_SEQ_OUT])
 		fprintf(f, "\tanti-replay context: seq 0x%" PRIx64 ", oseq 0x%" PRIx64 "\n",
