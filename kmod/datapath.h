@@ -147,4 +147,10 @@ int kipsec_in_inner(struct sk_buff *skb, bool inner4, u8 outer_ds);
 void kipsec_in_reinject(struct net *net, struct kipsec_sa *sa,
 			struct sk_buff *skb, bool inner4);
 
+/*
+ * conntrack.c: confirm the packet's unconfirmed conntrack entry before it is
+ * taken (NF_ACCEPT, or conntrack's NF_DROP).
+ */
+unsigned int kipsec_ct_confirm(struct sk_buff *skb);
+
 #endif /* _KIPSEC_DATAPATH_H */

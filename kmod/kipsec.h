@@ -409,5 +409,6 @@ int kipsec_hooks_register(struct net *net);
 void kipsec_hooks_unregister(struct net *net);
 int kipsec_datapath_init(void);		/* module-wide setup (per-CPU state, caches) */
 void kipsec_datapath_exit(void);
+void kipsec_ct_unbind(void);		/* conntrack.c: drop the nf_conntrack binding */
 
 #endif /* _KIPSEC_H */

@@ -138,6 +138,7 @@ static void __exit kipsec_exit(void)
 	/* Policy frees are call_rcu() callbacks into this module. */
 	rcu_barrier();
 	kipsec_datapath_exit();
+	kipsec_ct_unbind();
 }
 
 module_init(kipsec_init);

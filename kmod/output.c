@@ -431,6 +431,10 @@ unsigned int kipsec_out_hook(void *priv, struct sk_buff *skb,
 		goto drop;
 	}
 
+	/* Taken from here on: conntrack's confirmation may not come after. */
+	if (kipsec_ct_confirm(skb) != NF_ACCEPT)
+		return NF_DROP;
+
 	/* AH and bundles of several transforms: bundle.c. */
 	if (pol->ntmpl != 1 || pol->tmpl[0].proto != KIPSEC_PROTO_ESP)
 		return kipsec_bundle_out(net, pol, &fl, skb);
